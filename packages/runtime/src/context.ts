@@ -1,0 +1,78 @@
+import type { AnyPid, Dest, Pid, Ref } from './pid.js';
+import type { Definition, MessageOf, ArgsOf } from './definition.js';
+import type { ExitReason } from './reasons.js';
+import type { ProcessInfo } from './info.js';
+
+/** What `receive` resolves to when its timeout passes first (Erlang's `after`). */
+export const TIMEOUT: unique symbol = Symbol.for('beamjs.timeout');
+export type Timeout = typeof TIMEOUT;
+
+export interface SpawnOptions {
+  /** Link the new process to the spawner. */
+  link?: boolean;
+  /** Register the new process under this name before it runs. */
+  name?: string;
+}
+
+/**
+ * A process's view of the world: the first argument of every process body and callback.
+ * `Msg` is the type of the messages this process accepts.
+ */
+export interface Context<Msg = unknown> {
+  /** This process's pid. */
+  readonly self: Pid<Msg>;
+  /** The scheduler thread this process runs on now (0 on a single-thread runtime). */
+  readonly schedulerId: number;
+
+  /** Deep-copies `msg` into the mailbox of `to` (a pid or a registered name). A dead pid is a silent no-op. */
+  send<M>(to: Dest<M>, msg: NoInfer<M>): void;
+
+  /** Takes the oldest message. */
+  receive(): Promise<Msg>;
+  /** Takes the oldest message, or resolves to TIMEOUT after `timeout` ms (0 polls). */
+  receive(timeout: number): Promise<Msg | Timeout>;
+  /** Takes the oldest message that matches, leaving the others in order. */
+  receive<T extends Msg>(match: (msg: Msg) => msg is T): Promise<T>;
+  receive(match: (msg: Msg) => boolean): Promise<Msg>;
+  receive<T extends Msg>(match: (msg: Msg) => msg is T, timeout: number): Promise<T | Timeout>;
+  receive(match: (msg: Msg) => boolean, timeout: number): Promise<Msg | Timeout>;
+
+  /** Suspends this process for `ms` milliseconds; its mailbox keeps filling. */
+  sleep(ms: number): Promise<void>;
+
+  spawn<D extends Definition>(def: D, ...args: ArgsOf<D>): Pid<MessageOf<D>>;
+  spawnLink<D extends Definition>(def: D, ...args: ArgsOf<D>): Pid<MessageOf<D>>;
+  /** Spawns and monitors atomically: the DOWN message is guaranteed even if the child dies at once. */
+  spawnMonitor<D extends Definition>(def: D, ...args: ArgsOf<D>): [Pid<MessageOf<D>>, Ref];
+  spawnWith<D extends Definition>(def: D, args: ArgsOf<D>, options: SpawnOptions): Pid<MessageOf<D>>;
+
+  /** Links this process to `pid`: when one exits abnormally the other does too (unless it traps exits). */
+  link(pid: AnyPid): void;
+  unlink(pid: AnyPid): void;
+  /** Watches `pid`: a DownMessage with the returned ref arrives when it exits (at once with `noproc` if it is gone). */
+  monitor(pid: AnyPid): Ref;
+  /** Removes a monitor; with `flush`, also removes its DOWN message if it already arrived. */
+  demonitor(ref: Ref, options?: { flush?: boolean }): void;
+  /** Turns exit signals from linked processes into ExitMessages; returns the previous setting. */
+  trapExit(on: boolean): boolean;
+
+  /** Ends this process with `reason` (default `normal`). */
+  exit(reason?: ExitReason): never;
+  /** Sends an exit signal to `pid`: `kill` cannot be trapped; `normal` is ignored unless trapped. */
+  exit(pid: AnyPid, reason: ExitReason): void;
+
+  register(name: string, pid?: AnyPid): void;
+  unregister(name: string): void;
+  whereis<M = unknown>(name: string): Pid<M> | undefined;
+
+  /** Sends `msg` to `to` after `ms`; the timer dies with this process. */
+  sendAfter<M>(to: Dest<M>, msg: NoInfer<M>, ms: number): Ref;
+  /** Cancels a timer: the milliseconds it had left, or false if it already fired or is unknown. */
+  cancelTimer(ref: Ref): number | false;
+
+  /** A value unique across the VM. */
+  makeRef(): Ref;
+  isAlive(pid: AnyPid): boolean;
+  /** Information about a process on this scheduler; undefined if it is not here or not alive. */
+  processInfo(pid?: AnyPid): ProcessInfo | undefined;
+}

@@ -1,0 +1,164 @@
+import { BeamError, describe } from './errors.js';
+import type { Context } from './context.js';
+
+/**
+ * Code that can be spawned on any scheduler thread. Functions cannot cross threads, so a
+ * definition is found by its key, `moduleUrl#name`: a thread that meets a key it does not
+ * know imports the module, whose top level defines it again.
+ */
+export interface DefinitionBase {
+  readonly key: string;
+  readonly name: string;
+  readonly moduleUrl: string;
+}
+
+/** A coroutine process: an async function that receives with `await ctx.receive()`. */
+export interface ProcessDefinition<Msg = any, Args extends unknown[] = any[], R = unknown> extends DefinitionBase {
+  readonly kind: 'process';
+  readonly body: (ctx: Context<Msg>, ...args: Args) => R | Promise<R>;
+}
+
+/**
+ * A stateful process driven by callbacks: `init` makes the state, `handle` is called once per
+ * message with the current state and returns the next. Because the state is plain data and
+ * nothing is on the stack between two messages, an actor can move to another scheduler
+ * between any two messages (a coroutine process cannot once it has started).
+ */
+export interface ActorCallbacks<Msg, Args extends unknown[], State> {
+  init(ctx: Context<Msg>, ...args: Args): State | Promise<State>;
+  handle(ctx: Context<Msg>, msg: Msg, state: State): State | Promise<State>;
+}
+
+export interface ActorDefinition<Msg = any, Args extends unknown[] = any[], State = any> extends DefinitionBase {
+  readonly kind: 'actor';
+  readonly callbacks: ActorCallbacks<Msg, Args, State>;
+}
+
+export type Definition<Msg = any, Args extends unknown[] = any[]> =
+  | ProcessDefinition<Msg, Args, any>
+  | ActorDefinition<Msg, Args, any>;
+
+/** Message type of a definition, for `Pid<MessageOf<typeof def>>`. */
+export type MessageOf<D> = D extends Definition<infer M, any> ? M : never;
+export type ArgsOf<D> = D extends Definition<any, infer A> ? A : never;
+export type ResultOf<D> = D extends ProcessDefinition<any, any, infer R> ? R : never;
+
+const definitions = new Map<string, Definition>();
+
+function makeKey(moduleUrl: unknown, name: unknown, what: string): string {
+  if (typeof moduleUrl !== 'string' || moduleUrl === '') {
+    throw new BeamError(
+      'ERR_INVALID_ARGUMENT',
+      `${what} needs the module's URL as its first argument: ${what}(import.meta.url, 'name', ...), got ${describe(moduleUrl)}`,
+    );
+  }
+  if (typeof name !== 'string' || name === '') {
+    throw new BeamError('ERR_INVALID_ARGUMENT', `${what} needs a non-empty name as its second argument, got ${describe(name)}`);
+  }
+  return `${moduleUrl}#${name}`;
+}
+
+/**
+ * Defines a coroutine process. Call it at the top level of a module and export the result:
+ *
+ * ```ts
+ * export const echo = defineProcess(import.meta.url, 'echo', async (ctx: Context<string>) => {
+ *   for (;;) console.log(await ctx.receive());
+ * });
+ * ```
+ */
+export function defineProcess<Msg = never, Args extends unknown[] = [], R = unknown>(
+  moduleUrl: string,
+  name: string,
+  body: (ctx: Context<Msg>, ...args: Args) => R | Promise<R>,
+): ProcessDefinition<Msg, Args, R> {
+  const key = makeKey(moduleUrl, name, 'defineProcess');
+  if (typeof body !== 'function') {
+    throw new BeamError('ERR_INVALID_ARGUMENT', `defineProcess(${JSON.stringify(name)}) needs a function as its body, got ${describe(body)}`);
+  }
+  const def: ProcessDefinition<Msg, Args, R> = Object.freeze({ kind: 'process', key, name, moduleUrl, body });
+  definitions.set(key, def);
+  return def;
+}
+
+/** Defines a callback-driven (movable) process; see {@link ActorCallbacks}. */
+export function defineActor<Msg, Args extends unknown[], State>(
+  moduleUrl: string,
+  name: string,
+  callbacks: ActorCallbacks<Msg, Args, State>,
+): ActorDefinition<Msg, Args, State> {
+  const key = makeKey(moduleUrl, name, 'defineActor');
+  if (typeof callbacks?.init !== 'function' || typeof callbacks?.handle !== 'function') {
+    throw new BeamError('ERR_INVALID_ARGUMENT', `defineActor(${JSON.stringify(name)}) needs { init, handle } functions`);
+  }
+  const def: ActorDefinition<Msg, Args, State> = Object.freeze({ kind: 'actor', key, name, moduleUrl, callbacks });
+  definitions.set(key, def);
+  return def;
+}
+
+export function isDefinition(value: unknown): value is Definition {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    ((value as Definition).kind === 'process' || (value as Definition).kind === 'actor') &&
+    typeof (value as Definition).key === 'string'
+  );
+}
+
+/** Throws the error users see when they pass a closure where a definition is needed. */
+export function assertDefinition(value: unknown, where: string): asserts value is Definition {
+  if (isDefinition(value)) return;
+  if (typeof value === 'function') {
+    const name = value.name || 'fn';
+    throw new BeamError(
+      'ERR_NOT_A_DEFINITION',
+      `${where} needs a process definition, got the plain function ${value.name ? `'${value.name}'` : '(anonymous)'}. ` +
+        `A closure cannot be loaded by another scheduler thread; define it at the top level of a module: ` +
+        `export const ${name} = defineProcess(import.meta.url, '${name}', ${name});`,
+    );
+  }
+  throw new BeamError('ERR_NOT_A_DEFINITION', `${where} needs a process definition made with defineProcess(import.meta.url, name, fn), got ${describe(value)}`);
+}
+
+/** The definition for a key, if this thread has loaded its module. */
+export function lookupDefinition(key: string): Definition | undefined {
+  return definitions.get(key);
+}
+
+export function splitKey(key: string): { moduleUrl: string; name: string } {
+  const at = key.lastIndexOf('#');
+  return { moduleUrl: key.slice(0, at), name: key.slice(at + 1) };
+}
+
+/**
+ * Finds a definition by key, importing its module on first use. A module may also export a
+ * plain function under `name` (a script's `main`): it is wrapped as a process definition.
+ */
+export async function loadDefinition(key: string): Promise<Definition> {
+  const known = definitions.get(key);
+  if (known) return known;
+  const { moduleUrl, name } = splitKey(key);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(moduleUrl)) as Record<string, unknown>;
+  } catch (err) {
+    throw new BeamError(
+      'ERR_UNKNOWN_DEFINITION',
+      `cannot load ${moduleUrl} to find '${name}': ${(err as Error)?.message ?? String(err)}. ` +
+        `Check the path, and that the module imports cleanly on its own (it is loaded again in every scheduler thread).`,
+      { cause: err },
+    );
+  }
+  const after = definitions.get(key);
+  if (after) return after;
+  const exported = mod[name];
+  if (isDefinition(exported)) return exported;
+  if (typeof exported === 'function') {
+    return defineProcess(moduleUrl, name, exported as (ctx: Context<unknown>, ...args: unknown[]) => unknown);
+  }
+  throw new BeamError(
+    'ERR_UNKNOWN_DEFINITION',
+    `${moduleUrl} defines no process named '${name}': define it at the module's top level with ` +
+      `defineProcess(import.meta.url, '${name}', fn), or export a function named '${name}'.`,
+  );
+}

@@ -1,0 +1,79 @@
+/**
+ * Every error this package throws on purpose is a BeamError with a stable `code`, so callers
+ * can branch on `err.code` and the message can say what to do about it.
+ */
+export type BeamErrorCode =
+  | 'ERR_UNCLONEABLE'
+  | 'ERR_NOT_A_DEFINITION'
+  | 'ERR_UNKNOWN_DEFINITION'
+  | 'ERR_DUPLICATE_DEFINITION'
+  | 'ERR_INVALID_TIMEOUT'
+  | 'ERR_NAME_TAKEN'
+  | 'ERR_INVALID_NAME'
+  | 'ERR_NOPROC'
+  | 'ERR_NOT_ALIVE'
+  | 'ERR_RUNTIME_STOPPED'
+  | 'ERR_CALL_TIMEOUT'
+  | 'ERR_CALL_EXIT'
+  | 'ERR_INIT_FAILED'
+  | 'ERR_TASK_FAILED'
+  | 'ERR_TASK_TIMEOUT'
+  | 'ERR_SUPERVISOR'
+  | 'ERR_MAX_CHILDREN'
+  | 'ERR_INVALID_ARGUMENT';
+
+export class BeamError extends Error {
+  readonly code: BeamErrorCode;
+  constructor(code: BeamErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = 'BeamError';
+  }
+}
+
+/** A value that cannot be deep-copied into another process's mailbox. */
+export class UncloneableError extends BeamError {
+  /** Where in the message the bad value sits, e.g. `msg.handler` or `msg.items[3]`. */
+  path: string;
+  private readonly what: string;
+  constructor(path: string, what: string) {
+    super('ERR_UNCLONEABLE', UncloneableError.text(path, what));
+    this.path = path;
+    this.what = what;
+  }
+  /** Called while the copy unwinds: `.items` then `msg` turn `[3]` into `msg.items[3]`. */
+  prepend(step: string): void {
+    this.path = step + this.path;
+    this.message = UncloneableError.text(this.path, this.what);
+  }
+  private static text(path: string, what: string): string {
+    return (
+      `cannot send ${what} at ${path}: messages are deep-copied between processes, so they must be ` +
+      `plain data (primitives, arrays, plain objects, Map, Set, Date, RegExp, Error, typed arrays). ` +
+      `Send the data it holds instead (for a class instance, a plain object such as {...value} or value.toJSON()).`
+    );
+  }
+}
+
+export function invalidTimeout(value: unknown): BeamError {
+  return new BeamError(
+    'ERR_INVALID_TIMEOUT',
+    `invalid timeout ${describe(value)}: a timeout is a number of milliseconds >= 0, or Infinity to wait forever`,
+  );
+}
+
+/** Validates a timeout argument; `undefined` means "wait forever". */
+export function checkTimeout(value: unknown): number {
+  if (value === undefined) return Infinity;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) throw invalidTimeout(value);
+  return value;
+}
+
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (typeof value === 'symbol') return value.toString();
+  if (value === null || typeof value !== 'object') return String(value);
+  const ctor = Object.getPrototypeOf(value)?.constructor?.name;
+  return ctor ? `a ${ctor}` : 'an object';
+}

@@ -1,0 +1,61 @@
+import type { Signal } from './signals.js';
+import type { Definition } from './definition.js';
+import type { ExitReason } from './reasons.js';
+
+/**
+ * A process that has been spawned but has not run yet: plain data, so that any scheduler
+ * thread can start it (this is what work stealing moves).
+ */
+export interface SpawnJob {
+  pid: number;
+  key: string;
+  /** Already deep-copied. */
+  args: unknown[];
+  /** Processes the new one is linked to from birth. */
+  links: number[];
+  /** Monitors on the new process from birth: [ref, watcher]. */
+  monitoredBy: [number, number][];
+  /** The spawner, for crash reports (`undefined` when spawned from outside any process). */
+  parent: number | undefined;
+  /** Registered at spawn time (the registry entry already exists). */
+  name: string | undefined;
+}
+
+/** What the runtime tells its host, for logging and statistics. */
+export type RuntimeEvent =
+  | { type: 'crash'; pid: number; name: string; key: string; reason: ExitReason }
+  | { type: 'long_schedule'; pid: number; name: string; ms: number };
+
+export interface NameRegistry {
+  /** False if the name is taken. */
+  register(name: string, pid: number): boolean;
+  whereis(name: string): number | undefined;
+  /** Removes the name if it maps to `pid` (or to anything when `pid` is undefined). */
+  unregister(name: string, pid?: number): void;
+  names(): string[];
+}
+
+/**
+ * The runtime runs processes on one thread. Everything that depends on where the other
+ * processes live goes through its host: the single-thread host in this package, or a
+ * scheduler thread's host in @beamjs/scheduler.
+ */
+export interface Host {
+  /** This thread's id (0..254): part of every ref made here, shown in process info. */
+  readonly nodeId: number;
+  readonly names: NameRegistry;
+  allocatePid(): number;
+  /** The pid's process has exited here; its slot may be reused. */
+  releasePid(pid: number): void;
+  /** Whether a pid that has no process on this thread is alive elsewhere. */
+  isAlive(pid: number): boolean;
+  /** A signal for a pid that has no process on this thread: forward it, or bounce it if the pid is dead. */
+  route(signal: Signal): void;
+  /** A new process: start it here (`runtime.start(job)`) or queue it where other threads can take it. */
+  submit(job: SpawnJob, def: Definition): void;
+  report(event: RuntimeEvent): void;
+  /** Called at the start of every slice of the run loop (drain inboxes, publish work...). */
+  beforeSlice?(): void;
+  /** The run queue became empty. */
+  idle?(): void;
+}

@@ -1,0 +1,43 @@
+export { type Pid, type AnyPid, type Ref, type Dest, pidToString, slotOf, generationOf, makePid, SLOT_SPACE } from './pid.js';
+export { BeamError, UncloneableError, type BeamErrorCode, checkTimeout } from './errors.js';
+export { deepCopy, isCloneable } from './copy.js';
+export {
+  defineProcess,
+  defineActor,
+  isDefinition,
+  assertDefinition,
+  lookupDefinition,
+  loadDefinition,
+  splitKey,
+  type Definition,
+  type ProcessDefinition,
+  type ActorDefinition,
+  type ActorCallbacks,
+  type MessageOf,
+  type ArgsOf,
+  type ResultOf,
+} from './definition.js';
+export { TIMEOUT, type Timeout, type Context, type SpawnOptions } from './context.js';
+export {
+  type ExitReason,
+  type CrashReason,
+  type SchedulerDownReason,
+  type ExitMessage,
+  type DownMessage,
+  isCrash,
+  isShutdown,
+  isExitMessage,
+  isDownMessage,
+  crashReason,
+  formatReason,
+} from './reasons.js';
+export type { ProcessInfo, ProcessStatus } from './info.js';
+export type { Signal, SignalKind } from './signals.js';
+export type { Host, SpawnJob, RuntimeEvent, NameRegistry } from './host.js';
+export { Runtime, type RuntimeOptions, type RuntimeStats, type MigratingProcess } from './runtime.js';
+export { createRuntime, type SingleThreadOptions } from './single-thread.js';
+export { LocalNames } from './registry.js';
+export { formatEvent, defaultReporter } from './report.js';
+export { Mailbox } from './mailbox.js';
+export { RunQueue } from './run-queue.js';
+export type { MovedTimer } from './timers.js';

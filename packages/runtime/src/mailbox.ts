@@ -1,0 +1,63 @@
+/**
+ * A FIFO of messages that also supports selective receive: taking the first message that
+ * matches a predicate, wherever it is, and leaving the rest in order.
+ *
+ * Array + head index: `push`/`shift` are O(1) amortised; removing from the middle (a
+ * selective receive that skips messages) splices, which is O(n) but rare.
+ */
+export class Mailbox {
+  private items: unknown[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(msg: unknown): void {
+    this.items.push(msg);
+  }
+
+  /** Puts messages back at the front, in order (a migrated process's mailbox, for one). */
+  prepend(msgs: readonly unknown[]): void {
+    this.items = [...msgs, ...this.items.slice(this.head)];
+    this.head = 0;
+  }
+
+  shift(): unknown {
+    const msg = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head === this.items.length) {
+      this.items.length = 0;
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return msg;
+  }
+
+  /** Index of the first message at or after `from` that matches, or -1. */
+  find(match: (msg: unknown) => boolean, from = 0): number {
+    const items = this.items;
+    for (let i = this.head + from; i < items.length; i++) {
+      if (match(items[i])) return i - this.head;
+    }
+    return -1;
+  }
+
+  /** Removes and returns the message at `index` (relative to the front). */
+  take(index: number): unknown {
+    if (index === 0) return this.shift();
+    const [msg] = this.items.splice(this.head + index, 1);
+    return msg;
+  }
+
+  toArray(): unknown[] {
+    return this.items.slice(this.head);
+  }
+
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+}

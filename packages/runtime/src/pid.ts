@@ -1,0 +1,33 @@
+/**
+ * A pid is a plain number, so it costs nothing to copy, hash or send across threads, and it
+ * means the same on every thread: `slot + generation * SLOT_SPACE`. The slot indexes the
+ * scheduler's directory; the generation changes every time a slot is reused, so a stale pid
+ * never reaches the slot's next owner.
+ *
+ * The `Msg` parameter exists only for the type checker: `send(pid, msg)` compiles only when
+ * `msg` is what the process accepts.
+ */
+declare const accepts: unique symbol;
+export type Pid<Msg = unknown> = number & { readonly [accepts]?: Msg };
+
+/** A pid whose message type is not known (or not relevant, as for `link`/`monitor`). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyPid = Pid<any>;
+
+/** Monitor references, timer references and call tags: unique across all threads of a VM. */
+export type Ref = number;
+
+/** 2^22 slots: enough for 4M live processes per VM. */
+export const SLOT_SPACE = 0x400000;
+
+export const slotOf = (pid: number): number => pid % SLOT_SPACE;
+export const generationOf = (pid: number): number => Math.floor(pid / SLOT_SPACE);
+export const makePid = (slot: number, generation: number): number => slot + generation * SLOT_SPACE;
+
+/** `<slot.generation>`, the way pids are shown in reports. */
+export function pidToString(pid: AnyPid): string {
+  return `<${slotOf(pid)}.${generationOf(pid)}>`;
+}
+
+/** A registered name or a pid: what `send` accepts. */
+export type Dest<Msg> = Pid<Msg> | string;

@@ -1,0 +1,301 @@
+import { BeamError, checkTimeout, describe } from './errors.js';
+import { deepCopy } from './copy.js';
+import { assertDefinition, type Definition } from './definition.js';
+import { Mailbox } from './mailbox.js';
+import { TIMEOUT, type Context, type SpawnOptions } from './context.js';
+import type { AnyPid, Dest, Ref } from './pid.js';
+import type { ExitReason } from './reasons.js';
+import type { ProcessInfo, ProcessStatus } from './info.js';
+import type { Runtime } from './runtime.js';
+
+/** Thrown through a process's own stack by `ctx.exit(reason)`, and by any ctx call of a dead process. */
+export class ProcessExit {
+  constructor(readonly reason: ExitReason) {}
+}
+
+interface Waiter {
+  match: ((msg: unknown) => boolean) | undefined;
+  resolve: (value: unknown) => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** What the run loop does with a process when it reaches the front of the run queue. */
+export const enum Next {
+  Nothing,
+  /** Call the body (or `init` for an actor). */
+  Start,
+  /** Resolve the pending receive with `resumeValue`. */
+  Resume,
+  /** Actor: hand the next mailbox message to `handle`. */
+  Dispatch,
+}
+
+/** How many receives a process may satisfy from its mailbox before it yields to the run loop. */
+const RECEIVE_BUDGET = 64;
+
+/**
+ * One process. It is also the `Context` its code receives, so an idle process costs one
+ * object, its mailbox and whatever its code holds. Fields are internal to the runtime.
+ */
+export class Proc implements Context<unknown> {
+  readonly mailbox = new Mailbox();
+  status: ProcessStatus = 'starting';
+  /** In the run queue with `next` to do. */
+  queued = false;
+  next: Next = Next.Nothing;
+  resumeValue: unknown = undefined;
+  waiter: Waiter | undefined = undefined;
+  links: Set<number> | undefined = undefined;
+  /** Monitors this process holds: ref -> watched pid. */
+  monitors: Map<Ref, number> | undefined = undefined;
+  /** Monitors on this process: ref -> watcher pid. */
+  monitoredBy: Map<Ref, number> | undefined = undefined;
+  trapping = false;
+  registeredName: string | undefined = undefined;
+  timers: Set<Ref> | undefined = undefined;
+  handled = 0;
+  /** Receives satisfied without yielding since the last time the run loop resumed it. */
+  streak = 0;
+  /** Actor state; an actor with `busy` set is inside an async `handle`. */
+  state: unknown = undefined;
+  busy = false;
+  startArgs: unknown[] | undefined;
+  /** Callbacks of `runtime.whenExit`, for code outside any process. */
+  exitWatchers: ((reason: ExitReason) => void)[] | undefined = undefined;
+
+  constructor(
+    readonly rt: Runtime,
+    readonly self: number,
+    public def: Definition | undefined,
+    readonly key: string,
+    readonly parent: number | undefined,
+  ) {}
+
+  get schedulerId(): number {
+    return this.rt.host.nodeId;
+  }
+
+  get name(): string {
+    return this.def?.name ?? (this.key === '' ? 'external' : this.key.slice(this.key.lastIndexOf('#') + 1));
+  }
+
+  get isActor(): boolean {
+    return this.def?.kind === 'actor';
+  }
+
+  get alive(): boolean {
+    return this.status !== 'exited';
+  }
+
+  /** Every ctx call of a dead process unwinds its code: a zombie continuation stops at its next step. */
+  private ensureAlive(): void {
+    if (this.status === 'exited') throw new ProcessExit('killed');
+  }
+
+  // ---- messaging -------------------------------------------------------------------------
+
+  send(to: Dest<unknown>, msg: unknown): void {
+    this.ensureAlive();
+    this.rt.send(to, msg);
+  }
+
+  receive(a?: unknown, b?: unknown): Promise<any> {
+    this.ensureAlive();
+    let match: ((msg: unknown) => boolean) | undefined;
+    let timeout: number;
+    if (typeof a === 'function') {
+      match = a as (msg: unknown) => boolean;
+      timeout = checkTimeout(b);
+    } else if (a === undefined && b !== undefined) {
+      throw new BeamError('ERR_INVALID_ARGUMENT', 'receive(match, timeout): match must be a function');
+    } else {
+      if (a !== undefined && typeof a !== 'number') {
+        throw new BeamError('ERR_INVALID_ARGUMENT', `receive() takes a match function and/or a timeout, got ${describe(a)}`);
+      }
+      timeout = checkTimeout(a);
+    }
+    if (this.waiter) {
+      throw new BeamError('ERR_INVALID_ARGUMENT', `process ${this.self} is already waiting in receive: await each receive before the next`);
+    }
+    const index = this.mailbox.length === 0 ? -1 : match ? this.mailbox.find(match) : 0;
+    if (index >= 0) {
+      const msg = this.mailbox.take(index);
+      this.handled++;
+      if (++this.streak < RECEIVE_BUDGET) return Promise.resolve(msg);
+      // Out of budget: take the message, but let others run before we continue.
+      return new Promise((resolve) => {
+        this.waiter = { match: undefined, resolve, timer: undefined };
+        this.rt.resume(this, msg);
+      });
+    }
+    if (timeout === 0) return Promise.resolve(TIMEOUT);
+    return new Promise((resolve) => {
+      const waiter: Waiter = { match, resolve, timer: undefined };
+      if (timeout !== Infinity) {
+        waiter.timer = setTimeout(() => {
+          if (this.waiter === waiter && this.status === 'waiting') this.rt.resume(this, TIMEOUT);
+        }, timeout);
+      }
+      this.waiter = waiter;
+      this.status = 'waiting';
+    });
+  }
+
+  async sleep(ms: number): Promise<void> {
+    const timeout = checkTimeout(ms);
+    await this.receive(() => false, timeout);
+  }
+
+  // ---- processes -------------------------------------------------------------------------
+
+  spawn(def: Definition, ...args: unknown[]): any {
+    this.ensureAlive();
+    return this.rt.spawnFrom(this, def, args, {});
+  }
+
+  spawnLink(def: Definition, ...args: unknown[]): any {
+    this.ensureAlive();
+    return this.rt.spawnFrom(this, def, args, { link: true });
+  }
+
+  spawnMonitor(def: Definition, ...args: unknown[]): any {
+    this.ensureAlive();
+    const ref = this.rt.makeRef();
+    const pid = this.rt.spawnFrom(this, def, args, {}, ref);
+    return [pid, ref];
+  }
+
+  spawnWith(def: Definition, args: unknown[], options: SpawnOptions): any {
+    this.ensureAlive();
+    assertDefinition(def, 'spawnWith');
+    if (!Array.isArray(args)) throw new BeamError('ERR_INVALID_ARGUMENT', `spawnWith(def, args, options): args must be an array, got ${describe(args)}`);
+    return this.rt.spawnFrom(this, def, args, options ?? {});
+  }
+
+  link(pid: AnyPid): void {
+    this.ensureAlive();
+    checkPid(pid, 'link');
+    if (pid === this.self) return;
+    (this.links ??= new Set()).add(pid);
+    this.rt.dispatch({ kind: 'link', to: pid, from: this.self });
+  }
+
+  unlink(pid: AnyPid): void {
+    this.ensureAlive();
+    checkPid(pid, 'unlink');
+    if (this.links?.delete(pid)) this.rt.dispatch({ kind: 'unlink', to: pid, from: this.self });
+  }
+
+  monitor(pid: AnyPid): Ref {
+    this.ensureAlive();
+    checkPid(pid, 'monitor');
+    const ref = this.rt.makeRef();
+    (this.monitors ??= new Map()).set(ref, pid);
+    this.rt.dispatch({ kind: 'monitor', to: pid, from: this.self, ref });
+    return ref;
+  }
+
+  demonitor(ref: Ref, options?: { flush?: boolean }): void {
+    this.ensureAlive();
+    const target = this.monitors?.get(ref);
+    if (target !== undefined) {
+      this.monitors!.delete(ref);
+      this.rt.dispatch({ kind: 'demonitor', to: target, from: this.self, ref });
+    }
+    if (options?.flush) {
+      const index = this.mailbox.find((m) => isDownFor(m, ref));
+      if (index >= 0) this.mailbox.take(index);
+    }
+  }
+
+  trapExit(on: boolean): boolean {
+    this.ensureAlive();
+    const previous = this.trapping;
+    this.trapping = Boolean(on);
+    return previous;
+  }
+
+  exit(reason?: ExitReason): never;
+  exit(pid: AnyPid, reason: ExitReason): void;
+  exit(a?: unknown, b?: unknown): void {
+    this.ensureAlive();
+    if (arguments.length >= 2) {
+      checkPid(a, 'exit');
+      this.rt.dispatch({ kind: 'exit', to: a as number, from: this.self, reason: deepCopy(b), linked: false });
+      return;
+    }
+    const reason = a === undefined ? 'normal' : a;
+    if (this.def === undefined) {
+      // A mailbox handle has no code to unwind: exiting just closes it.
+      this.rt.exitProcess(this, reason);
+      return undefined as never;
+    }
+    throw new ProcessExit(reason);
+  }
+
+  // ---- names, timers, introspection -------------------------------------------------------
+
+  register(name: string, pid: AnyPid = this.self): void {
+    this.ensureAlive();
+    this.rt.register(name, pid);
+  }
+
+  unregister(name: string): void {
+    this.ensureAlive();
+    this.rt.unregister(name);
+  }
+
+  whereis(name: string): any {
+    return this.rt.host.names.whereis(name);
+  }
+
+  sendAfter(to: Dest<unknown>, msg: unknown, ms: number): Ref {
+    this.ensureAlive();
+    return this.rt.timers.start(this, to, deepCopy(msg), ms);
+  }
+
+  cancelTimer(ref: Ref): number | false {
+    return this.rt.timers.cancel(ref);
+  }
+
+  makeRef(): Ref {
+    return this.rt.makeRef();
+  }
+
+  isAlive(pid: AnyPid): boolean {
+    return this.rt.isAlive(pid);
+  }
+
+  processInfo(pid: AnyPid = this.self): ProcessInfo | undefined {
+    return this.rt.processInfo(pid);
+  }
+
+  info(): ProcessInfo {
+    return {
+      pid: this.self,
+      name: this.name,
+      key: this.key,
+      kind: this.def?.kind ?? 'external',
+      status: this.status,
+      mailboxLength: this.mailbox.length,
+      links: [...(this.links ?? [])],
+      monitors: [...(this.monitors ?? [])].map(([ref, pid]) => ({ ref, pid })),
+      monitoredBy: [...(this.monitoredBy?.values() ?? [])],
+      registeredName: this.registeredName,
+      trapExit: this.trapping,
+      messagesHandled: this.handled,
+      scheduler: this.rt.host.nodeId,
+      movable: this.isActor && this.status === 'waiting' && !this.busy && !this.waiter,
+    };
+  }
+}
+
+function checkPid(pid: unknown, where: string): void {
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid < 0) {
+    throw new BeamError('ERR_INVALID_ARGUMENT', `${where} needs a pid, got ${describe(pid)}`);
+  }
+}
+
+function isDownFor(m: unknown, ref: Ref): boolean {
+  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'DOWN' && (m as { ref?: unknown }).ref === ref;
+}

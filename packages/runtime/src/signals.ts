@@ -1,0 +1,19 @@
+import type { Ref } from './pid.js';
+import type { ExitReason } from './reasons.js';
+
+/**
+ * Everything one process can do to another is a signal addressed to a pid, as in the BEAM.
+ * The runtime applies signals to local processes; a signal for a pid that is not here goes
+ * to the host, which forwards it to the owning thread (or bounces it if the pid is dead).
+ * Signals are plain data: they cross threads as they are. `msg` payloads are already copies.
+ */
+export type Signal =
+  | { kind: 'message'; to: number; msg: unknown }
+  | { kind: 'exit'; to: number; from: number; reason: ExitReason; linked: boolean }
+  | { kind: 'link'; to: number; from: number }
+  | { kind: 'unlink'; to: number; from: number }
+  | { kind: 'monitor'; to: number; from: number; ref: Ref }
+  | { kind: 'demonitor'; to: number; from: number; ref: Ref }
+  | { kind: 'down'; to: number; from: number; ref: Ref; reason: ExitReason };
+
+export type SignalKind = Signal['kind'];

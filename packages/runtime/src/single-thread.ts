@@ -1,0 +1,55 @@
+import { LocalNames } from './registry.js';
+import { Runtime, type RuntimeOptions } from './runtime.js';
+import { defaultReporter } from './report.js';
+import type { Host, NameRegistry, RuntimeEvent, SpawnJob } from './host.js';
+import type { Signal } from './signals.js';
+
+/** The host of a runtime alone on its thread: every pid lives here, so a pid not found is dead. */
+class SingleThreadHost implements Host {
+  readonly nodeId = 0;
+  readonly names: NameRegistry = new LocalNames();
+  runtime!: Runtime;
+  private nextSlot = 1;
+  private readonly free: number[] = [];
+
+  constructor(private readonly onReport: (event: RuntimeEvent) => void) {}
+
+  allocatePid(): number {
+    // Pids are not reused on one thread: a stale pid must never reach a new process.
+    return this.nextSlot++;
+  }
+
+  releasePid(): void {}
+
+  isAlive(): boolean {
+    return false;
+  }
+
+  route(signal: Signal): void {
+    this.runtime.bounce(signal);
+  }
+
+  submit(job: SpawnJob): void {
+    this.runtime.start(job);
+  }
+
+  report(event: RuntimeEvent): void {
+    this.onReport(event);
+  }
+}
+
+export interface SingleThreadOptions extends RuntimeOptions {
+  /** Where crash reports and long-schedule events go (default: crashes to stderr). */
+  onReport?: (event: RuntimeEvent) => void;
+}
+
+/**
+ * A runtime that runs every process on the current thread: the process model without the
+ * scheduler, for tests, for tools, and as the baseline the multi-core VM is measured against.
+ */
+export function createRuntime(options: SingleThreadOptions = {}): Runtime {
+  const host = new SingleThreadHost(options.onReport ?? defaultReporter);
+  const runtime = new Runtime(host, options);
+  host.runtime = runtime;
+  return runtime;
+}

@@ -20,7 +20,13 @@ export type BeamErrorCode =
   | 'ERR_TASK_TIMEOUT'
   | 'ERR_SUPERVISOR'
   | 'ERR_MAX_CHILDREN'
-  | 'ERR_INVALID_ARGUMENT';
+  | 'ERR_INVALID_ARGUMENT'
+  | 'ERR_CANCELLED'
+  | 'ERR_JOB_FAILED'
+  | 'ERR_JOB_TIMEOUT'
+  | 'ERR_LOAD_FAILED'
+  | 'ERR_VM_STOPPED'
+  | 'ERR_INVALID_OPTION';
 
 export class BeamError extends Error {
   readonly code: BeamErrorCode;

@@ -1,0 +1,187 @@
+/**
+ * A scheduler's stealable spawn jobs, in shared memory: the answer to invariant 6. A thread
+ * stuck in a long synchronous process cannot answer anyone, so the work queued behind it
+ * must be takeable without it: other threads claim these cells with compare-and-swap.
+ *
+ * One producer (the owning thread) and many consumers (the owner itself and thieves).
+ *
+ * Layout of the SharedArrayBuffer:
+ *   control (Int32 x 16): [TAIL] next index to write (written only by the producer, after the
+ *                         cell is complete); [SCAN] a hint: no READY cell below it (any
+ *                         consumer may raise it)
+ *   cells (CELLS x 32 bytes): Int32 state, offset, length, pad (bytes 0-15); Float64 pid (bytes 16-23)
+ *   arena (ARENA bytes): the serialized jobs, written circularly by the producer
+ *
+ * A cell goes EMPTY -> READY (producer, after writing arena bytes and fields) -> CLAIMED (the
+ * one consumer whose CAS won; it may put it back to READY if it cannot take the job after
+ * all) -> DONE (the consumer copied the bytes out) -> EMPTY (producer reclaims it, and the
+ * arena bytes behind it, strictly in index order). Indices grow forever (Int32, compared by
+ * signed difference, so they may wrap); the cell is `index & (CELLS - 1)`.
+ */
+const TAIL = 0;
+const SCAN = 1;
+const EMPTY = 0;
+const READY = 1;
+const CLAIMED = 2;
+const DONE = 3;
+const CELL_BYTES = 32;
+/** Int32 and Float64 indices of a cell's fields. */
+const INTS = CELL_BYTES / 4;
+const FLOATS = CELL_BYTES / 8;
+
+export interface RingSizes {
+  cells: number;
+  arenaBytes: number;
+}
+
+export const DEFAULT_RING: RingSizes = { cells: 4096, arenaBytes: 4 << 20 };
+
+export interface ClaimedJob {
+  index: number;
+  pid: number;
+  bytes: Uint8Array;
+}
+
+export class JobRing {
+  private readonly control: Int32Array;
+  private readonly cells: Int32Array;
+  private readonly pids: Float64Array;
+  private readonly arena: Uint8Array;
+  private readonly mask: number;
+  /** Producer-only state: oldest index not yet reclaimed, and where the arena's free space starts. */
+  private reclaimIndex = 0;
+  private arenaWrite = 0;
+
+  static create(sizes: RingSizes = DEFAULT_RING): SharedArrayBuffer {
+    if ((sizes.cells & (sizes.cells - 1)) !== 0) throw new RangeError('ring cells must be a power of two');
+    return new SharedArrayBuffer(64 + sizes.cells * CELL_BYTES + sizes.arenaBytes);
+  }
+
+  constructor(readonly buffer: SharedArrayBuffer, sizes: RingSizes = DEFAULT_RING) {
+    this.control = new Int32Array(buffer, 0, 16);
+    this.cells = new Int32Array(buffer, 64, sizes.cells * INTS);
+    this.pids = new Float64Array(buffer, 64, sizes.cells * FLOATS);
+    this.arena = new Uint8Array(buffer, 64 + sizes.cells * CELL_BYTES, sizes.arenaBytes);
+    this.mask = sizes.cells - 1;
+  }
+
+  /** Jobs published and not yet claimed (an estimate: it may change while you look). */
+  get ready(): number {
+    let n = 0;
+    const tail = Atomics.load(this.control, TAIL);
+    for (let i = Atomics.load(this.control, SCAN); (tail - i) | 0; i = (i + 1) | 0) {
+      if (Atomics.load(this.cells, (i & this.mask) * INTS) === READY) n++;
+    }
+    return n;
+  }
+
+  /** Producer: publishes a job. False if the ring or the arena is full (the job stays local). */
+  publish(pid: number, bytes: Uint8Array): number | undefined {
+    this.reclaim();
+    const tail = Atomics.load(this.control, TAIL);
+    if (((tail - this.reclaimIndex) | 0) > this.mask) return undefined;
+    const offset = this.allocate(bytes.length, tail);
+    if (offset === undefined) return undefined;
+    this.arena.set(bytes, offset);
+    const cell = (tail & this.mask) * INTS;
+    this.cells[cell + 1] = offset;
+    this.cells[cell + 2] = bytes.length;
+    this.pids[(tail & this.mask) * FLOATS + 2] = pid;
+    Atomics.store(this.cells, cell, READY);
+    // The tail store publishes the cell: a consumer that sees the new tail sees its fields.
+    Atomics.store(this.control, TAIL, (tail + 1) | 0);
+    return tail;
+  }
+
+  /** Arena bytes for a new job, after the live ones; undefined if they do not fit. */
+  private allocate(length: number, tail: number): number | undefined {
+    const size = this.arena.length;
+    if (length > size / 4) return undefined;
+    const live = (tail - this.reclaimIndex) | 0;
+    if (live === 0) {
+      this.arenaWrite = length;
+      return 0;
+    }
+    const oldest = this.cells[(this.reclaimIndex & this.mask) * INTS + 1];
+    let start = this.arenaWrite;
+    if (start >= oldest) {
+      // Free space is [start, size) and then [0, oldest).
+      if (start + length <= size) {
+        this.arenaWrite = start + length;
+        return start;
+      }
+      start = 0;
+    }
+    if (start + length < oldest) {
+      this.arenaWrite = start + length;
+      return start;
+    }
+    return undefined;
+  }
+
+  /** Producer: frees the cells (and arena bytes) of jobs taken, oldest first. */
+  private reclaim(): void {
+    const tail = Atomics.load(this.control, TAIL);
+    while (((tail - this.reclaimIndex) | 0) > 0) {
+      const cell = (this.reclaimIndex & this.mask) * INTS;
+      if (Atomics.load(this.cells, cell) !== DONE) break;
+      Atomics.store(this.cells, cell, EMPTY);
+      this.reclaimIndex = (this.reclaimIndex + 1) | 0;
+    }
+  }
+
+  /**
+   * Claims the oldest READY job that `accept(pid)` agrees to take. The caller must then
+   * either `finish` it (bytes copied) or `unclaim` it.
+   */
+  claim(accept: (pid: number) => boolean): ClaimedJob | undefined {
+    const tail = Atomics.load(this.control, TAIL);
+    let i = Atomics.load(this.control, SCAN);
+    let allTaken = true;
+    for (; (tail - i) | 0; i = (i + 1) | 0) {
+      const cell = (i & this.mask) * INTS;
+      const state = Atomics.load(this.cells, cell);
+      if (state !== READY) {
+        // Only DONE/EMPTY cells are passed for good: a CLAIMED one may come back to READY.
+        if (state === CLAIMED) allTaken = false;
+        else if (allTaken) this.raiseScan(i + 1);
+        continue;
+      }
+      allTaken = false;
+      const pid = this.pids[(i & this.mask) * FLOATS + 2];
+      if (!accept(pid)) continue;
+      if (Atomics.compareExchange(this.cells, cell, READY, CLAIMED) !== READY) continue;
+      // Re-read under the claim: the producer may have reused the cell since we looked.
+      const claimedPid = this.pids[(i & this.mask) * FLOATS + 2];
+      if (claimedPid !== pid) {
+        Atomics.store(this.cells, cell, READY);
+        continue;
+      }
+      const offset = this.cells[cell + 1];
+      const length = this.cells[cell + 2];
+      return { index: i, pid, bytes: this.arena.slice(offset, offset + length) };
+    }
+    return undefined;
+  }
+
+  /** The consumer has its copy: the cell may be reclaimed. */
+  finish(job: ClaimedJob): void {
+    Atomics.store(this.cells, (job.index & this.mask) * INTS, DONE);
+  }
+
+  /** The consumer could not take the job after all: it goes back to READY for others. */
+  unclaim(job: ClaimedJob): void {
+    Atomics.store(this.cells, (job.index & this.mask) * INTS, READY);
+    // The scan hint may have passed this cell while it was claimed: lower it again.
+    for (;;) {
+      const scan = Atomics.load(this.control, SCAN);
+      if (((job.index - scan) | 0) >= 0) return;
+      if (Atomics.compareExchange(this.control, SCAN, scan, job.index) === scan) return;
+    }
+  }
+
+  private raiseScan(to: number): void {
+    const now = Atomics.load(this.control, SCAN);
+    if (((to - now) | 0) > 0) Atomics.compareExchange(this.control, SCAN, now, to | 0);
+  }
+}

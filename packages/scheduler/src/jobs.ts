@@ -1,0 +1,280 @@
+import { BeamError, formatReason, isDownMessage, type Context, type ExitReason, type ProcessDefinition, type Ref, type SpawnJob } from '@beamjs/runtime';
+import { requestCancel } from './cancel.js';
+import { isJobReply, mapChunk, runJob, type JobReply } from './job-runner.js';
+import { NO_OWNER, type Directory } from './directory.js';
+import type { MainHost } from './main-host.js';
+
+export interface RunOptions {
+  /** Cancels the job: the promise rejects at once with ERR_CANCELLED. */
+  signal?: AbortSignal;
+  /** Cancels the job after this many ms: the promise rejects with ERR_JOB_TIMEOUT. */
+  timeout?: number;
+  /**
+   * After a cancellation, if the job is still running this many ms later (it ignores
+   * `isCancelled(ctx)` and never yields), stop its scheduler thread: it is replaced, and the
+   * other processes on it exit with reason `{ schedulerDown, cause }`. Default: never.
+   */
+  hardCancelAfterMs?: number;
+  /** ArrayBuffers in `args` to move to the job's thread instead of copying (they are detached here). */
+  transfer?: ArrayBuffer[];
+}
+
+export interface MapOptions {
+  /** Jobs (chunks of items) in flight at once (default: 4 per scheduler). */
+  concurrency?: number;
+  /** Results in input order (default) or in completion order. */
+  ordered?: boolean;
+  /** Items per job (default: chosen from the input size; 16 for streams). */
+  chunkSize?: number;
+  signal?: AbortSignal;
+  /** Per job (chunk) timeout in ms. */
+  timeout?: number;
+}
+
+interface Pending {
+  pid: number;
+  ref: Ref;
+  resolve: (value: unknown) => void;
+  reject: (err: Error) => void;
+  settled: boolean;
+  cleanup: (() => void) | undefined;
+}
+
+/**
+ * Jobs started from the main thread (`vm.run`, `vm.map`): each is a monitored process whose
+ * reply (or DOWN) arrives in one mailbox on the main thread and settles its promise.
+ */
+export class JobBoard {
+  private readonly pending = new Map<number, Pending>();
+  private readonly byRef = new Map<Ref, number>();
+  private nextTag = 0;
+  private readonly cancelFlags: Int32Array;
+  private closed: Error | undefined;
+
+  constructor(
+    private readonly sink: Context<unknown>,
+    cancel: SharedArrayBuffer,
+    private readonly dir: Directory,
+    private readonly host: MainHost,
+    private readonly killOwner: (pid: number, cause: string) => void,
+  ) {
+    this.cancelFlags = new Int32Array(cancel);
+    void this.listen();
+  }
+
+  private async listen(): Promise<void> {
+    for (;;) {
+      const msg = await this.sink.receive();
+      if (isJobReply(msg)) this.onReply(msg);
+      else if (isDownMessage(msg)) this.onDown(msg.ref, msg.reason);
+    }
+  }
+
+  run(def: ProcessDefinition, args: unknown[], options: RunOptions): Promise<unknown> {
+    return this.start(runJob, def.key, args, options);
+  }
+
+  private start(runner: ProcessDefinition, key: string, args: unknown[], options: RunOptions): Promise<unknown> {
+    if (this.closed) return Promise.reject(this.closed);
+    if (options.signal?.aborted) return Promise.reject(cancelledError(options.signal));
+    return new Promise((resolve, reject) => {
+      const tag = ++this.nextTag;
+      let pid: number;
+      let ref: Ref;
+      if (options.transfer?.length) {
+        [pid, ref] = this.spawnTransferring(runner, [key, args, this.sink.self, tag], options.transfer);
+      } else {
+        [pid, ref] = this.sink.spawnMonitor(runner, key, args, this.sink.self, tag);
+      }
+      const entry: Pending = { pid, ref, resolve, reject, settled: false, cleanup: undefined };
+      this.pending.set(tag, entry);
+      this.byRef.set(ref, tag);
+      const cleanups: (() => void)[] = [];
+      if (options.signal) {
+        const signal = options.signal;
+        const onAbort = () => this.cancel(tag, cancelledError(signal), options.hardCancelAfterMs);
+        signal.addEventListener('abort', onAbort, { once: true });
+        cleanups.push(() => signal.removeEventListener('abort', onAbort));
+      }
+      if (options.timeout !== undefined) {
+        if (typeof options.timeout !== 'number' || !(options.timeout >= 0)) {
+          throw new BeamError('ERR_INVALID_OPTION', `timeout must be a number of ms >= 0, got ${String(options.timeout)}`);
+        }
+        const timer = setTimeout(
+          () => this.cancel(tag, new BeamError('ERR_JOB_TIMEOUT', `the job did not finish within ${options.timeout} ms`), options.hardCancelAfterMs),
+          options.timeout,
+        );
+        cleanups.push(() => clearTimeout(timer));
+      }
+      if (cleanups.length) entry.cleanup = () => cleanups.forEach((c) => c());
+    });
+  }
+
+  /**
+   * A job whose arguments move rather than copy: built here and handed straight to a
+   * scheduler with the transfer list (the shared job ring holds copies only).
+   */
+  private spawnTransferring(runner: ProcessDefinition, args: unknown[], transfer: ArrayBuffer[]): [number, Ref] {
+    const moved = structuredClone(args, { transfer });
+    const pid = this.host.allocatePid();
+    const job: SpawnJob = { pid, key: runner.key, args: moved, links: [], monitoredBy: [], parent: undefined, name: undefined };
+    // The monitor is held with the job and travels with it.
+    const ref = this.sink.monitor(pid);
+    this.host.handOffNew(job, transfer);
+    return [pid, ref];
+  }
+
+  /** Cancels a job: rejects its promise now; drops it if it has not started, else tells it to stop. */
+  private cancel(tag: number, error: Error, hardAfterMs: number | undefined): void {
+    const entry = this.pending.get(tag);
+    if (!entry || entry.settled) return;
+    this.settle(tag, entry);
+    entry.reject(error);
+    if (this.host.reclaimOwnJob(entry.pid)) {
+      // Never started: it simply never runs.
+      this.sink.demonitor(entry.ref, { flush: true });
+      this.byRef.delete(entry.ref);
+      this.host.releasePid(entry.pid);
+      return;
+    }
+    requestCancel(this.cancelFlags, entry.pid);
+    this.sink.exit(entry.pid, 'cancelled');
+    if (hardAfterMs !== undefined) {
+      setTimeout(() => {
+        if (this.dir.ownerOfPid(entry.pid) !== NO_OWNER) this.killOwner(entry.pid, `hard cancellation of job ${entry.pid}`);
+      }, hardAfterMs).unref();
+    }
+  }
+
+  private onReply(reply: JobReply): void {
+    const entry = this.pending.get(reply.tag);
+    if (!entry || entry.settled) return;
+    this.settle(reply.tag, entry);
+    this.sink.demonitor(entry.ref, { flush: true });
+    this.byRef.delete(entry.ref);
+    if (reply.ok) entry.resolve(reply.value);
+    else entry.reject(rebuildError(reply.error));
+  }
+
+  private onDown(ref: Ref, reason: ExitReason): void {
+    const tag = this.byRef.get(ref);
+    this.byRef.delete(ref);
+    if (tag === undefined) return;
+    const entry = this.pending.get(tag);
+    if (!entry || entry.settled) {
+      this.pending.delete(tag);
+      return;
+    }
+    this.settle(tag, entry);
+    entry.reject(new BeamError('ERR_JOB_FAILED', `the job's process exited before it replied: ${formatReason(reason)}`, { cause: reason }));
+  }
+
+  private settle(tag: number, entry: Pending): void {
+    entry.settled = true;
+    entry.cleanup?.();
+    this.pending.delete(tag);
+  }
+
+  /** Bounded parallel map over chunks of items; yields [index, result]. */
+  async *map(items: Iterable<unknown> | AsyncIterable<unknown>, def: ProcessDefinition, options: MapOptions & { concurrency: number }): AsyncGenerator<[number, unknown]> {
+    const concurrency = options.concurrency;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new BeamError('ERR_INVALID_OPTION', `concurrency must be a whole number >= 1, got ${String(options.concurrency)}`);
+    }
+    const ordered = options.ordered ?? true;
+    const size = options.chunkSize ?? (Array.isArray(items) ? Math.min(1024, Math.max(1, Math.ceil(items.length / (concurrency * 4)))) : 16);
+    if (!Number.isInteger(size) || size < 1) throw new BeamError('ERR_INVALID_OPTION', `chunkSize must be a whole number >= 1, got ${String(options.chunkSize)}`);
+    const source = toAsyncIterator(items);
+    const controller = new AbortController();
+    const onOuterAbort = () => controller.abort(options.signal?.reason);
+    options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+    if (options.signal?.aborted) controller.abort(options.signal.reason);
+    type Done = { chunk: number; first: number; values?: unknown[]; error?: Error };
+    const inFlight = new Map<number, Promise<Done>>();
+    const finished = new Map<number, Done>();
+    let nextChunk = 0;
+    let nextToYield = 0;
+    let nextIndex = 0;
+    let exhausted = false;
+    try {
+      for (;;) {
+        while (!exhausted && inFlight.size < concurrency) {
+          const batch: unknown[] = [];
+          while (batch.length < size) {
+            const step = await source.next();
+            if (step.done) {
+              exhausted = true;
+              break;
+            }
+            batch.push(step.value);
+          }
+          if (batch.length === 0) break;
+          const chunk = nextChunk++;
+          const first = nextIndex;
+          nextIndex += batch.length;
+          const job = this.start(mapChunk, def.key, batch, { signal: controller.signal, timeout: options.timeout }).then(
+            (values): Done => ({ chunk, first, values: values as unknown[] }),
+            (error: Error): Done => ({ chunk, first, error }),
+          );
+          inFlight.set(chunk, job);
+        }
+        if (inFlight.size === 0) return;
+        const done = await Promise.race(inFlight.values());
+        inFlight.delete(done.chunk);
+        if (done.error) throw done.error;
+        if (!ordered) {
+          for (let i = 0; i < done.values!.length; i++) yield [done.first + i, done.values![i]];
+          continue;
+        }
+        finished.set(done.chunk, done);
+        while (finished.has(nextToYield)) {
+          const ready = finished.get(nextToYield)!;
+          finished.delete(nextToYield++);
+          for (let i = 0; i < ready.values!.length; i++) yield [ready.first + i, ready.values![i]];
+        }
+      }
+    } finally {
+      // An error, an abort, or a consumer that stopped early: cancel what is still running.
+      if (inFlight.size) controller.abort(new BeamError('ERR_CANCELLED', 'the map was stopped'));
+      options.signal?.removeEventListener('abort', onOuterAbort);
+      await source.return?.();
+    }
+  }
+
+  /** Rejects every pending job (the VM is stopping). */
+  close(error: Error): void {
+    this.closed = error;
+    for (const [tag, entry] of [...this.pending]) {
+      this.settle(tag, entry);
+      entry.reject(error);
+    }
+  }
+}
+
+function cancelledError(signal: AbortSignal): BeamError {
+  const reason = signal.reason;
+  const why = reason instanceof Error ? reason.message : reason === undefined ? 'aborted' : String(reason);
+  return new BeamError('ERR_CANCELLED', `the job was cancelled: ${why}`, { cause: reason });
+}
+
+/** The user's error, rebuilt on this side with its name, message, stack (and code). */
+function rebuildError(error: Extract<JobReply, { ok: false }>['error']): Error {
+  const rebuilt = error.code ? new BeamError(error.code as never, error.error) : new Error(error.error);
+  rebuilt.name = error.name;
+  rebuilt.stack = error.stack;
+  if (error.index !== undefined) (rebuilt as Error & { index?: number }).index = error.index;
+  return rebuilt;
+}
+
+function toAsyncIterator(items: Iterable<unknown> | AsyncIterable<unknown>): AsyncIterator<unknown> {
+  if (items !== null && typeof items === 'object' && Symbol.asyncIterator in items) return (items as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+  if (items !== null && typeof items === 'object' && Symbol.iterator in items) {
+    const it = (items as Iterable<unknown>)[Symbol.iterator]();
+    return {
+      next: async () => it.next(),
+      return: async () => it.return?.() ?? { done: true, value: undefined },
+    };
+  }
+  throw new BeamError('ERR_INVALID_ARGUMENT', 'vm.map needs an array, an iterable or an async iterable of items');
+}
+

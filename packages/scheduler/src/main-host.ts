@@ -1,0 +1,88 @@
+import type { TransferListItem } from 'node:worker_threads';
+import type { SpawnJob } from '@beamjs/runtime';
+import { MAIN_NODE, isJob, ownerOf } from './directory.js';
+import { NodeHost, type NodeHostInit } from './node-host.js';
+import type { StatsBlock } from './stats-block.js';
+
+/**
+ * The main thread's node. It runs no spawned process itself: what it spawns goes to its own
+ * job ring, where every scheduler takes work from, and the mailboxes of the program's own code
+ * (vm.self, the job replies) live here.
+ *
+ * A job of ours that gets signalled before a scheduler took it (spawn, then send at once —
+ * common) cannot be stolen any more (see directory.ts), so we take it back from the ring and
+ * hand it, with the signals, to a scheduler ourselves.
+ */
+export class MainHost extends NodeHost {
+  private readonly retry = new Map<number, SpawnJob | undefined>();
+  private retryQueued = false;
+  private next = 0;
+
+  constructor(
+    init: Omit<NodeHostInit, 'nodeId'>,
+    private readonly stats: StatsBlock,
+    private readonly schedulerIds: () => readonly number[],
+  ) {
+    super({ ...init, nodeId: MAIN_NODE });
+  }
+
+  /** Round-robin over live schedulers, preferring one that sleeps. */
+  pickScheduler(): number {
+    const ids = this.schedulerIds();
+    for (const id of ids) if (Atomics.load(this.stats.sleeping, id) === 1) return id;
+    return ids[this.next++ % ids.length];
+  }
+
+  protected override jobPublished(): void {
+    for (const id of this.schedulerIds()) {
+      if (Atomics.compareExchange(this.stats.sleeping, id, 1, 0) === 1) {
+        this.wakePeer(id);
+        return;
+      }
+    }
+  }
+
+  protected override placeUnpublished(job: SpawnJob): void {
+    this.tryHandOff(job.pid, job);
+  }
+
+  /** A job built by the caller, never published, whose `transfer` buffers move with it. */
+  handOffNew(job: SpawnJob, transfer: TransferListItem[]): void {
+    this.transfers.set(job.pid, transfer);
+    this.tryHandOff(job.pid, job);
+  }
+
+  private readonly transfers = new Map<number, TransferListItem[]>();
+
+  protected override jobSignalled(pid: number): void {
+    this.tryHandOff(pid, this.retry.get(pid));
+  }
+
+  private tryHandOff(pid: number, known: SpawnJob | undefined): void {
+    const job = known ?? this.reclaimOwnJob(pid);
+    if (job && this.handOff(job, this.pickScheduler(), this.transfers.get(pid))) {
+      this.retry.delete(pid);
+      this.transfers.delete(pid);
+      return;
+    }
+    // A thief holds the job's cell right now, or signals for it are still on their way here:
+    // both settle within microseconds.
+    this.retry.set(pid, job);
+    if (!this.retryQueued) {
+      this.retryQueued = true;
+      setImmediate(this.retryAll);
+    }
+  }
+
+  private readonly retryAll = (): void => {
+    this.retryQueued = false;
+    for (const [pid, job] of [...this.retry]) {
+      const word = this.dir.wordOf(pid);
+      if (!this.dir.isCurrent(pid) || ownerOf(word) !== this.nodeId || !isJob(word)) {
+        this.retry.delete(pid);
+        continue;
+      }
+      this.tryHandOff(pid, job);
+    }
+  };
+}

@@ -1,0 +1,364 @@
+import { serialize } from 'node:v8';
+import type { MessagePort, TransferListItem } from 'node:worker_threads';
+import {
+  Runtime,
+  slotOf,
+  type Definition,
+  type Host,
+  type MigratingProcess,
+  type RuntimeEvent,
+  type Signal,
+  type SpawnJob,
+} from '@beamjs/runtime';
+import { Directory, NO_OWNER, SlotAllocator, isJob, ownerOf } from './directory.js';
+import { JobRing } from './job-ring.js';
+import { SharedNames } from './names.js';
+import type { Envelope, PeerMessage } from './protocol.js';
+
+/** A batch is posted once this many envelopes wait for one peer, without waiting for the slice to end. */
+const BATCH_MAX = 512;
+
+export interface NodeHostInit {
+  nodeId: number;
+  directory: Directory;
+  names: SharedNames;
+  ring: JobRing;
+  report: (event: RuntimeEvent) => void;
+}
+
+/**
+ * A node is one thread of the VM with a runtime on it: a scheduler worker, or the main
+ * thread. This is its Host: pids come from the shared directory, signals for pids elsewhere
+ * are counted in the directory and batched to their owner's port, and new processes are
+ * published as spawn jobs in this node's ring, where any scheduler can take them.
+ *
+ * Signals that reach a node for a pid it owns but does not run yet are held:
+ * - `heldForJob`: the pid is a spawn job (JOB) still in a ring. The signals stay counted in
+ *   the directory, which keeps thieves off the job (see directory.ts); they are handed to the
+ *   process when it starts, wherever that is.
+ * - `arrivals`: the pid moved here (migration or adoption) and its package has not arrived
+ *   yet; signals sent after the move can overtake it on another port. They are applied right
+ *   after the package.
+ */
+export class NodeHost implements Host {
+  readonly nodeId: number;
+  readonly names: SharedNames;
+  readonly dir: Directory;
+  readonly ring: JobRing;
+  runtime!: Runtime;
+  private readonly slots: SlotAllocator;
+  private readonly reportSink: (event: RuntimeEvent) => void;
+  readonly peers = new Map<number, MessagePort>();
+  private readonly outbox = new Map<number, { items: Envelope[]; transfer: TransferListItem[] }>();
+  private outboxSize = 0;
+  private flushQueued = false;
+  readonly heldForJob = new Map<number, Signal[]>();
+  readonly arrivals = new Map<number, Signal[]>();
+  /** Jobs this node published, by pid, so taking its own job back needs no deserialization. */
+  readonly published = new Map<number, { index: number; job: SpawnJob }>();
+  counters = { steals: 0, migrationsIn: 0, migrationsOut: 0, remoteIn: 0, remoteOut: 0 };
+
+  constructor(init: NodeHostInit) {
+    this.nodeId = init.nodeId;
+    this.dir = init.directory;
+    this.names = init.names;
+    this.ring = init.ring;
+    this.slots = new SlotAllocator(init.directory);
+    this.reportSink = init.report;
+  }
+
+  // ---- Host --------------------------------------------------------------------------------
+
+  allocatePid(): number {
+    // Every new pid starts as a spawn job; mailbox handles are marked started at once.
+    return this.dir.claimSlot(this.slots.take(), this.nodeId, true);
+  }
+
+  releasePid(pid: number): void {
+    this.dir.release(pid);
+    this.slots.give(slotOf(pid));
+    this.heldForJob.delete(pid);
+    this.arrivals.delete(pid);
+  }
+
+  isAlive(pid: number): boolean {
+    return this.dir.ownerOfPid(pid) !== NO_OWNER;
+  }
+
+  report(event: RuntimeEvent): void {
+    this.reportSink(event);
+  }
+
+  /** A signal for a pid with no process on this node. */
+  route(signal: Signal, transfer?: TransferListItem[]): void {
+    const before = this.dir.countSignal(signal.to);
+    if (before === undefined) {
+      this.runtime.bounce(signal);
+      return;
+    }
+    const owner = ownerOf(before);
+    if (owner !== this.nodeId) {
+      this.enqueue(owner, signal, transfer);
+      return;
+    }
+    if (isJob(before)) {
+      // Ours, not started: hold it, still counted (see the class comment).
+      pushTo(this.heldForJob, signal.to, signal);
+      this.jobSignalled(signal.to);
+    } else {
+      this.dir.uncount(signal.to);
+      pushTo(this.arrivals, signal.to, signal);
+    }
+  }
+
+  submit(job: SpawnJob, _def: Definition): void {
+    this.publish(job);
+  }
+
+  /** Puts a job where any scheduler can take it; a job that cannot go there is handed to a scheduler directly. */
+  publish(job: SpawnJob): void {
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = serialize(job);
+    } catch {
+      // e.g. a SharedArrayBuffer in its arguments: it can travel by postMessage only.
+      bytes = undefined;
+    }
+    const index = bytes === undefined ? undefined : this.ring.publish(job.pid, bytes);
+    if (index === undefined) {
+      this.placeUnpublished(job);
+      return;
+    }
+    this.published.set(job.pid, { index, job });
+    if (this.published.size > 4096) this.prunePublished();
+    this.jobPublished();
+  }
+
+  /** Forgets published jobs that another node took (it cannot tell us: we may be busy). */
+  prunePublished(): void {
+    for (const pid of this.published.keys()) {
+      const word = this.dir.wordOf(pid);
+      if (!this.dir.isCurrent(pid) || ownerOf(word) !== this.nodeId || !isJob(word)) this.published.delete(pid);
+    }
+  }
+
+  /**
+   * Scheduler `id` died and took `pids` with it: their links and monitors on this node fire
+   * now, with a reason that says so. Nothing more will come from it.
+   */
+  peerDied(id: number, pids: readonly number[], cause: string): void {
+    this.disconnect(id);
+    const dead = new Set(pids);
+    const reason = { schedulerDown: id, cause };
+    const signals: Signal[] = [];
+    for (const proc of this.runtime.procs.values()) {
+      for (const pid of proc.links ?? []) if (dead.has(pid)) signals.push({ kind: 'exit', to: proc.self, from: pid, reason, linked: true });
+      for (const [ref, pid] of proc.monitors ?? []) if (dead.has(pid)) signals.push({ kind: 'down', to: proc.self, from: pid, ref, reason });
+    }
+    for (const signal of signals) this.runtime.deliver(signal);
+  }
+
+  /** Called after a job is published: a scheduler wakes a sleeping peer. */
+  protected jobPublished(): void {}
+
+  /** A job that does not fit the ring: schedulers run it themselves, the main thread hands it over. */
+  protected placeUnpublished(job: SpawnJob): void {
+    this.startJob(job, []);
+  }
+
+  /** Someone signalled a job of ours that has not started (the main thread hands it over now). */
+  protected jobSignalled(_pid: number): void {}
+
+  // ---- starting, adopting, migrating ----------------------------------------------------------
+
+  /** Starts a job on this node's runtime: the job is ours (JOB set), `early` came with it. */
+  startJob(job: SpawnJob, early: readonly Signal[]): void {
+    const held = this.heldForJob.get(job.pid);
+    if (held) this.heldForJob.delete(job.pid);
+    this.dir.started(job.pid, held?.length ?? 0);
+    const arrived = this.arrivals.get(job.pid);
+    if (arrived) this.arrivals.delete(job.pid);
+    const all = held || arrived || early.length ? [...early, ...(held ?? []), ...(arrived ?? [])] : early;
+    this.runtime.start(job, all);
+  }
+
+  /** Takes our own published job back out of the ring, if nobody took it meanwhile. */
+  reclaimOwnJob(pid: number): SpawnJob | undefined {
+    const entry = this.published.get(pid);
+    if (!entry) return undefined;
+    const claimed = this.ring.claim((p) => p === pid);
+    if (!claimed) return undefined;
+    this.ring.finish(claimed);
+    this.published.delete(pid);
+    return entry.job;
+  }
+
+  /**
+   * Hands a job of ours that has not started to node `to`, with the signals we hold for it.
+   * False if signals for it are still on their way to us (try again once they arrive).
+   */
+  handOff(job: SpawnJob, to: number, transfer?: TransferListItem[]): boolean {
+    const held = this.heldForJob.get(job.pid) ?? [];
+    if (!this.dir.transfer(job.pid, this.nodeId, true, held.length, to, true)) return false;
+    this.heldForJob.delete(job.pid);
+    this.enqueue(to, { kind: 'adopt', job, early: held }, transfer);
+    return true;
+  }
+
+  /**
+   * Moves an idle behaviour process to node `to`. Ownership changes first, only while no
+   * signal is on its way here; then the process, its mailbox and timers travel in order after
+   * everything this node already sent to `to`.
+   */
+  migrate(pid: number, to: number): boolean {
+    if (to === this.nodeId || !this.peers.has(to)) return false;
+    const word = this.dir.wordOf(pid);
+    if (ownerOf(word) !== this.nodeId || isJob(word) || (word & 0xffffff) !== 0) return false;
+    const moving = this.runtime.detach(pid);
+    if (!moving) return false;
+    if (!this.dir.transfer(pid, this.nodeId, false, 0, to, false)) {
+      this.runtime.attach(moving);
+      return false;
+    }
+    this.counters.migrationsOut++;
+    this.enqueue(to, { kind: 'migrate', proc: moving });
+    return true;
+  }
+
+  private attach(moving: MigratingProcess): void {
+    const arrived = this.arrivals.get(moving.pid) ?? [];
+    this.arrivals.delete(moving.pid);
+    this.counters.migrationsIn++;
+    this.runtime.attach(moving, arrived);
+  }
+
+  // ---- the mesh -----------------------------------------------------------------------------
+
+  connect(peer: number, port: MessagePort): void {
+    const old = this.peers.get(peer);
+    if (old) old.close();
+    this.peers.set(peer, port);
+    port.on('message', (message: PeerMessage) => this.onPeerMessage(message));
+    // Ports must not keep a VM's threads alive on their own: the VM decides when to stop.
+    port.unref();
+  }
+
+  /** Forgets a dead peer: what we were about to send it is dropped (its processes are gone). */
+  disconnect(peer: number): void {
+    const port = this.peers.get(peer);
+    this.peers.delete(peer);
+    port?.close();
+    const box = this.outbox.get(peer);
+    if (box) {
+      this.outboxSize -= box.items.length;
+      this.outbox.delete(peer);
+    }
+  }
+
+  protected onPeerMessage(message: PeerMessage): void {
+    if (!Array.isArray(message)) {
+      this.onWake();
+      return;
+    }
+    for (const envelope of message) this.receive(envelope);
+  }
+
+  protected onWake(): void {}
+
+  private receive(envelope: Envelope): void {
+    switch (envelope.kind) {
+      case 'migrate':
+        this.attach(envelope.proc);
+        return;
+      case 'adopt':
+        this.adopt(envelope.job, envelope.early);
+        return;
+      default:
+        this.counters.remoteIn++;
+        this.receiveSignal(envelope);
+    }
+  }
+
+  /** A job handed to us: we own it now. */
+  protected adopt(job: SpawnJob, early: Signal[]): void {
+    this.startJob(job, early);
+  }
+
+  private receiveSignal(signal: Signal): void {
+    const to = signal.to;
+    if (this.runtime.procs.has(to)) {
+      this.dir.uncount(to);
+      this.runtime.deliver(signal);
+      return;
+    }
+    if (!this.dir.isCurrent(to)) {
+      this.dir.uncount(to);
+      this.runtime.bounce(signal);
+      return;
+    }
+    const word = this.dir.wordOf(to);
+    if (ownerOf(word) === this.nodeId) {
+      if (isJob(word)) {
+        pushTo(this.heldForJob, to, signal);
+        this.jobSignalled(to);
+      } else {
+        this.dir.uncount(to);
+        pushTo(this.arrivals, to, signal);
+      }
+      return;
+    }
+    // Not ours any more (cannot happen while owners change only at zero in-flight): pass it on.
+    this.dir.uncount(to);
+    this.route(signal);
+  }
+
+  enqueue(to: number, envelope: Envelope, transfer?: TransferListItem[]): void {
+    let box = this.outbox.get(to);
+    if (!box) {
+      box = { items: [], transfer: [] };
+      this.outbox.set(to, box);
+    }
+    box.items.push(envelope);
+    if (transfer) box.transfer.push(...transfer);
+    this.counters.remoteOut++;
+    if (++this.outboxSize >= BATCH_MAX) this.flush();
+    else if (!this.flushQueued) {
+      this.flushQueued = true;
+      this.scheduleFlush();
+    }
+  }
+
+  /** How a queued batch gets posted if nothing else posts it first. */
+  protected scheduleFlush(): void {
+    queueMicrotask(this.flush);
+  }
+
+  /** Posts every waiting batch: one postMessage per peer. */
+  readonly flush = (): void => {
+    this.flushQueued = false;
+    if (this.outboxSize === 0) return;
+    for (const [to, box] of this.outbox) {
+      if (box.items.length === 0) continue;
+      const port = this.peers.get(to);
+      if (port) port.postMessage(box.items, box.transfer.length ? box.transfer : undefined);
+      box.items = [];
+      box.transfer = [];
+    }
+    this.outboxSize = 0;
+  };
+
+  get pendingOut(): number {
+    return this.outboxSize;
+  }
+
+  /** Posted alone: wakes a sleeping peer. */
+  wakePeer(peer: number): void {
+    this.peers.get(peer)?.postMessage({ kind: 'wake' } satisfies PeerMessage);
+  }
+}
+
+function pushTo(map: Map<number, Signal[]>, pid: number, signal: Signal): void {
+  const list = map.get(pid);
+  if (list) list.push(signal);
+  else map.set(pid, [signal]);
+}

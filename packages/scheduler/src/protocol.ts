@@ -1,0 +1,100 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { MigratingProcess, ProcessInfo, RuntimeEvent, Signal, SpawnJob } from '@beamjs/runtime';
+
+/**
+ * Every message that crosses a thread boundary, in one place.
+ *
+ * Data plane: between any two nodes (scheduler threads and the main thread) over a full mesh
+ * of MessagePorts. A node batches what it sends to each peer during a slice and posts one
+ * array per peer (`PeerBatch`), so FIFO order per (sender thread, receiver thread) holds for
+ * everything in it: signals, and the processes that move.
+ */
+export type Envelope =
+  | Signal
+  /** A behaviour process moving here between two messages (ownership already changed in the directory). */
+  | { kind: 'migrate'; proc: MigratingProcess }
+  /** A spawn job handed to this node, with the signals its old owner held for it. */
+  | { kind: 'adopt'; job: SpawnJob; early: Signal[] };
+
+export type PeerBatch = Envelope[];
+
+/** Posted alone (not batched) to a sleeping scheduler: there is stealable work. */
+export interface WakeUp {
+  kind: 'wake';
+}
+
+export type PeerMessage = PeerBatch | WakeUp;
+
+/** What the main thread gives a new scheduler thread (`workerData`). */
+export interface SchedulerInit {
+  id: number;
+  schedulers: number;
+  directory: SharedArrayBuffer;
+  names: SharedArrayBuffer;
+  /** Job rings of every node, indexed by node id (main's at MAIN_NODE is `mainRing`). */
+  rings: SharedArrayBuffer[];
+  mainRing: SharedArrayBuffer;
+  /** Per-node stats blocks, written by each node, read by anyone. */
+  stats: SharedArrayBuffer;
+  /** Module URLs to import before taking any work. */
+  modules: string[];
+  longScheduleMs: number;
+  /** Cancellation flags of running jobs (see cancel.ts). */
+  cancel: SharedArrayBuffer;
+  /** Whether idle schedulers take work from busy ones. */
+  stealing: boolean;
+  /** Milliseconds between two load-balancing rounds (0: never rebalance). */
+  balanceIntervalMs: number;
+}
+
+/** Scheduler -> main, on the worker's parentPort. */
+export type SchedulerEvent =
+  | { kind: 'ready'; id: number }
+  | { kind: 'load-failed'; id: number; url: string; message: string }
+  | { kind: 'report'; id: number; event: RuntimeEvent };
+
+/** Main -> scheduler, on the worker's parentPort: the ports of the mesh and the control channel. */
+export interface Connect {
+  kind: 'connect';
+  /** port to each peer, keyed by node id */
+  peers: [number, MessagePort][];
+  control: MessagePort;
+}
+
+/** The control plane, called from the main thread with comlink. */
+export interface SchedulerControl {
+  stats(): SchedulerStats;
+  processInfo(pid: number): ProcessInfo | undefined;
+  processes(): number[];
+  /** Stops every process (exit signal `shutdown`, then `killed` after the timeout). */
+  shutdown(timeoutMs: number): Promise<void>;
+  /** Another scheduler died with these processes: fire links and monitors here. */
+  peerDied(id: number, pids: number[], cause: string): void;
+  /** A replacement for a dead scheduler exists: talk to it over this port; its job ring is `ring`. */
+  replacePeer(id: number, port: MessagePort, ring: SharedArrayBuffer): void;
+  /** Moves a behaviour process of this scheduler to scheduler `to`; false if it cannot move now. */
+  migrate(pid: number, to: number): boolean;
+}
+
+export interface SchedulerStats {
+  id: number;
+  /** Runnable processes waiting in this scheduler's run queue. */
+  runQueue: number;
+  /** Spawn jobs published in its ring and not taken yet. */
+  queuedJobs: number;
+  processes: number;
+  /** Share of the time it had runnable work, since it started (0..1). */
+  utilization: number;
+  steps: number;
+  spawned: number;
+  exited: number;
+  /** Jobs it took from other schedulers' rings. */
+  steals: number;
+  /** Processes that moved to it / from it. */
+  migrationsIn: number;
+  migrationsOut: number;
+  messagesIn: number;
+  messagesOut: number;
+  longSchedules: number;
+  sleeping: boolean;
+}

@@ -1,0 +1,186 @@
+import { deserialize } from 'node:v8';
+import { Runtime, type SpawnJob } from '@beamjs/runtime';
+import { Directory, MAIN_NODE, makeWord } from './directory.js';
+import { JobRing } from './job-ring.js';
+import { NodeHost } from './node-host.js';
+import { SharedNames } from './names.js';
+import { StatsBlock, statsFields } from './stats-block.js';
+import type { SchedulerInit, SchedulerStats } from './protocol.js';
+import type { RuntimeEvent } from '@beamjs/runtime';
+
+/** Slices between two stats writes / batch flushes while busy. */
+const HOUSEKEEPING_EVERY = 32;
+
+/**
+ * One scheduler: the node host of a worker thread, plus what only schedulers do — take
+ * spawn jobs (their own first, then other nodes'), sleep when there is nothing to do, wake a
+ * sleeping peer when they publish work, and push movable processes to less loaded peers.
+ *
+ * Sleeping is the event loop's own idle wait: with no runnable process and no job to take,
+ * the thread returns to libuv and blocks on its ports and timers (no spinning, ~0% CPU). It
+ * raises its `sleeping` flag first and looks for work once more after, so a job published in
+ * between is either seen by that second look or its publisher sees the flag and wakes us.
+ */
+export class Scheduler extends NodeHost {
+  readonly stats: StatsBlock;
+  private readonly victims: JobRing[] = [];
+  private readonly victimIds: number[] = [];
+  private slices = 0;
+  private readonly schedulers: number;
+  private readonly stealing: boolean;
+  private balanceTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(init: SchedulerInit, report: (event: RuntimeEvent) => void) {
+    super({
+      nodeId: init.id,
+      directory: new Directory(init.directory),
+      names: new SharedNames(init.names),
+      ring: new JobRing(init.rings[init.id]),
+      report,
+    });
+    this.stats = new StatsBlock(init.stats);
+    this.stats.clear(init.id);
+    this.schedulers = init.schedulers;
+    this.stealing = init.stealing;
+    // Victims in a fixed order starting after our own id, so thieves spread over victims; the
+    // main thread's ring last (its jobs are everyone's).
+    for (let k = 1; k < init.schedulers; k++) {
+      const id = (init.id + k) % init.schedulers;
+      this.victims.push(new JobRing(init.rings[id]));
+      this.victimIds.push(id);
+    }
+    this.victims.push(new JobRing(init.mainRing));
+    this.victimIds.push(MAIN_NODE);
+    this.runtime = new Runtime(this, { longScheduleMs: init.longScheduleMs });
+    if (init.balanceIntervalMs > 0 && init.schedulers > 1) {
+      this.balanceTimer = setInterval(() => this.rebalance(), init.balanceIntervalMs);
+      this.balanceTimer.unref();
+    }
+  }
+
+  /** Swaps the ring of a replaced peer for the replacement's. */
+  replaceVictim(id: number, ring: SharedArrayBuffer): void {
+    const at = this.victimIds.indexOf(id);
+    if (at >= 0) this.victims[at] = new JobRing(ring);
+  }
+
+  // ---- the run loop's hooks -------------------------------------------------------------------
+
+  beforeSlice(): void {
+    if (Atomics.load(this.stats.sleeping, this.nodeId) === 1) Atomics.store(this.stats.sleeping, this.nodeId, 0);
+    if (++this.slices % HOUSEKEEPING_EVERY === 0) {
+      this.flush();
+      this.writeStats();
+    }
+  }
+
+  idle(): void {
+    this.flush();
+    if (this.findWork()) return;
+    Atomics.store(this.stats.sleeping, this.nodeId, 1);
+    if (this.findWork()) {
+      Atomics.store(this.stats.sleeping, this.nodeId, 0);
+      return;
+    }
+    this.writeStats();
+  }
+
+  protected override onWake(): void {
+    Atomics.store(this.stats.sleeping, this.nodeId, 0);
+    if (this.runtime.snapshot().runQueue === 0) this.idle();
+  }
+
+  protected override scheduleFlush(): void {
+    // Batches are posted at the end of the slice or when the loop goes idle; a send from
+    // outside the loop (a timer, an I/O callback) needs its own flush.
+    setImmediate(this.flush);
+  }
+
+  /** Takes one job: our own oldest first, else one from another node's ring. */
+  private findWork(): boolean {
+    const own = this.ring.claim(() => true);
+    if (own) {
+      this.ring.finish(own);
+      const entry = this.published.get(own.pid);
+      this.published.delete(own.pid);
+      const job = entry?.job ?? (deserialize(own.bytes) as SpawnJob);
+      this.startJob(job, []);
+      return true;
+    }
+    if (!this.stealing) return false;
+    for (let k = 0; k < this.victims.length; k++) {
+      const victim = this.victimIds[k];
+      const ring = this.victims[k];
+      const stolen = ring.claim((pid) => this.dir.isCurrent(pid) && this.dir.wordOf(pid) === makeWord(victim, true, 0));
+      if (!stolen) continue;
+      if (!this.dir.transfer(stolen.pid, victim, true, 0, this.nodeId, true)) {
+        // Someone signalled it since we looked: it stays with its owner.
+        ring.unclaim(stolen);
+        continue;
+      }
+      ring.finish(stolen);
+      this.counters.steals++;
+      this.startJob(deserialize(stolen.bytes) as SpawnJob, []);
+      return true;
+    }
+    return false;
+  }
+
+  protected override jobPublished(): void {
+    // Wake one sleeping peer: there is now something to take.
+    const sleeping = this.stats.sleeping;
+    for (let k = 1; k < this.schedulers; k++) {
+      const peer = (this.nodeId + k) % this.schedulers;
+      if (Atomics.load(sleeping, peer) === 1 && Atomics.compareExchange(sleeping, peer, 1, 0) === 1) {
+        this.wakePeer(peer);
+        return;
+      }
+    }
+  }
+
+  // ---- load balancing ---------------------------------------------------------------------------
+
+  /**
+   * BEAM-style periodic migration: when this scheduler's run queue stays well above the
+   * lightest peer's, it pushes some of its movable processes (behaviour processes waiting
+   * between two messages) there. Only the loaded side acts and only past a margin, so two
+   * schedulers never pass processes back and forth.
+   */
+  private rebalance(): void {
+    const mine = this.runtime.snapshot().runQueue;
+    if (mine < 4) return;
+    let target = -1;
+    let lightest = Infinity;
+    for (let id = 0; id < this.schedulers; id++) {
+      if (id === this.nodeId || !this.peers.has(id)) continue;
+      const load = this.stats.read(id).runQueue;
+      if (load < lightest) {
+        lightest = load;
+        target = id;
+      }
+    }
+    if (target < 0 || mine - lightest < 4) return;
+    let budget = Math.floor((mine - lightest) / 2);
+    for (const [pid, proc] of this.runtime.procs) {
+      if (budget === 0) break;
+      if (!proc.isActor || proc.busy || proc.status !== 'runnable') continue;
+      if (this.migrate(pid, target)) budget--;
+    }
+    this.flush();
+  }
+
+  // ---- stats ------------------------------------------------------------------------------------
+
+  writeStats(): void {
+    this.stats.write(this.nodeId, statsFields(this.runtime.snapshot(), { queuedJobs: this.ring.ready, ...this.counters }));
+  }
+
+  snapshot(): SchedulerStats {
+    this.writeStats();
+    return this.stats.read(this.nodeId);
+  }
+
+  stop(): void {
+    if (this.balanceTimer) clearInterval(this.balanceTimer);
+  }
+}

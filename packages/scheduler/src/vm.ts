@@ -1,0 +1,496 @@
+import os from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import {
+  BeamError,
+  Runtime,
+  SLOT_SPACE,
+  assertDefinition,
+  defaultReporter,
+  isDownMessage,
+  type AnyPid,
+  type ArgsOf,
+  type Context,
+  type Definition,
+  type Dest,
+  type ExitReason,
+  type MessageOf,
+  type Pid,
+  type ProcessDefinition,
+  type ProcessInfo,
+  type Ref,
+  type RuntimeEvent,
+} from '@beamjs/runtime';
+import { Directory, MAIN_NODE, NO_OWNER, ownerOf } from './directory.js';
+import { JobRing } from './job-ring.js';
+import { SharedNames } from './names.js';
+import { StatsBlock } from './stats-block.js';
+import { MainHost } from './main-host.js';
+import { nodeEndpoint } from './comlink-port.js';
+import { cancelFlagsBuffer } from './cancel.js';
+import { JobBoard, type RunOptions, type MapOptions } from './jobs.js';
+import type { Connect, SchedulerControl, SchedulerEvent, SchedulerInit, SchedulerStats } from './protocol.js';
+
+export interface VMOptions {
+  /** Scheduler threads (default: `os.availableParallelism()`; 1 is allowed). */
+  schedulers?: number;
+  /** Modules every scheduler imports before it takes work: your definitions (.ts or .js, paths or URLs). */
+  modules?: (string | URL)[];
+  /** Crash reports, long schedules and scheduler deaths (default: crashes and deaths to stderr). */
+  onReport?: (event: VMEvent) => void;
+  /** A process step longer than this is reported as a long schedule (default 100 ms). */
+  longScheduleMs?: number;
+  /** Limits for each scheduler thread: one that exceeds them dies alone and is replaced. */
+  resourceLimits?: ResourceLimits;
+  /** Idle schedulers take work from busy ones (default true). */
+  stealing?: boolean;
+  /** How often schedulers compare loads and move processes, in ms (default 50; 0 turns it off). */
+  balanceIntervalMs?: number;
+  /** Most live processes at once in the whole VM (default 4,194,304). */
+  maxProcesses?: number;
+}
+
+export type VMEvent =
+  | (RuntimeEvent & { scheduler: number })
+  | { type: 'scheduler_down'; scheduler: number; cause: string; processes: number; replaced: boolean };
+
+interface SchedulerThread {
+  id: number;
+  worker: Worker;
+  control: Comlink.Remote<SchedulerControl>;
+  controlPort: MessagePort;
+  /** Why it is being stopped on purpose (hard cancellation), if so. */
+  killCause?: string;
+  alive: boolean;
+}
+
+const WORKER_ENTRY = new URL('./worker-entry.js', import.meta.url);
+
+/**
+ * A running VM: one scheduler thread per core and the main thread's own node. Create it with
+ * {@link startVM}; the main thread takes part as a process with a mailbox (`vm.self`).
+ */
+export class VM {
+  readonly schedulers: number;
+  /** The main thread's mailbox, as a full process context: spawn, send, receive, link, monitor... */
+  readonly context: Context<unknown>;
+  private readonly threads: SchedulerThread[] = [];
+  private readonly host: MainHost;
+  private readonly runtime: Runtime;
+  private readonly jobs: JobBoard;
+  private readonly statsBlock: StatsBlock;
+  private readonly rings: SharedArrayBuffer[];
+  private readonly mainRing: SharedArrayBuffer;
+  private readonly cancel: SharedArrayBuffer;
+  private readonly directory: Directory;
+  private readonly names: SharedNames;
+  private stopping = false;
+  private stopped = false;
+  private readonly pendingReady = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+  private readonly exitWatchers = new Map<Ref, (reason: ExitReason) => void>();
+  private readonly watcher: Context<unknown>;
+  private readonly onReport: (event: VMEvent) => void;
+
+  private constructor(private readonly options: Required<Omit<VMOptions, 'resourceLimits' | 'onReport'>> & VMOptions) {
+    this.schedulers = options.schedulers;
+    this.onReport = options.onReport ?? defaultVMReporter;
+    this.directory = new Directory(Directory.create(options.maxProcesses));
+    this.names = new SharedNames(SharedNames.create());
+    this.statsBlock = new StatsBlock(StatsBlock.create());
+    this.rings = Array.from({ length: this.schedulers }, () => JobRing.create());
+    this.mainRing = JobRing.create();
+    this.cancel = cancelFlagsBuffer(this.directory.capacity);
+    this.host = new MainHost(
+      {
+        directory: this.directory,
+        names: this.names,
+        ring: new JobRing(this.mainRing),
+        report: (event) => this.onReport({ ...event, scheduler: MAIN_NODE }),
+      },
+      this.statsBlock,
+      () => this.threads.filter((t) => t.alive).map((t) => t.id),
+    );
+    this.runtime = new Runtime(this.host, { longScheduleMs: options.longScheduleMs });
+    this.host.runtime = this.runtime;
+    this.context = this.mailbox();
+    this.watcher = this.mailbox();
+    this.jobs = new JobBoard(this.mailbox(), this.cancel, this.directory, this.host, (pid, cause) => this.killOwnerOf(pid, cause));
+    void this.watchExits();
+  }
+
+  /** @internal use {@link startVM} */
+  static async start(options: VMOptions = {}): Promise<VM> {
+    const schedulers = options.schedulers ?? os.availableParallelism();
+    if (!Number.isInteger(schedulers) || schedulers < 1 || schedulers > 120) {
+      throw new BeamError('ERR_INVALID_OPTION', `schedulers must be a whole number from 1 to 120, got ${String(options.schedulers)}`);
+    }
+    const modules = (options.modules ?? []).map(toModuleUrl);
+    const vm = new VM({
+      schedulers,
+      modules,
+      longScheduleMs: options.longScheduleMs ?? 100,
+      stealing: options.stealing ?? true,
+      balanceIntervalMs: options.balanceIntervalMs ?? 50,
+      maxProcesses: options.maxProcesses ?? SLOT_SPACE,
+      onReport: options.onReport,
+      resourceLimits: options.resourceLimits,
+    });
+    try {
+      await vm.startThreads();
+    } catch (err) {
+      await vm.terminateAll();
+      throw err;
+    }
+    return vm;
+  }
+
+  // ---- threads --------------------------------------------------------------------------------
+
+  /** The first threads: a full mesh of channels between every two nodes (main included). */
+  private startThreads(): Promise<void[]> {
+    const ports = new Map<number, [number, MessagePort][]>();
+    const nodes = [...Array.from({ length: this.schedulers }, (_, id) => id), MAIN_NODE];
+    for (const node of nodes) ports.set(node, []);
+    for (let a = 0; a < nodes.length; a++) {
+      for (let b = a + 1; b < nodes.length; b++) {
+        const channel = new MessageChannel();
+        ports.get(nodes[a])!.push([nodes[b], channel.port1]);
+        ports.get(nodes[b])!.push([nodes[a], channel.port2]);
+      }
+    }
+    for (const [peer, port] of ports.get(MAIN_NODE)!) this.host.connect(peer, port);
+    return Promise.all(Array.from({ length: this.schedulers }, (_, id) => this.spawnThread(id, ports.get(id)!)));
+  }
+
+  /** A replacement thread: new channels to every live node; the others learn of it over their control channel. */
+  private replaceThread(id: number): Promise<void> {
+    const peers: [number, MessagePort][] = [];
+    const toMain = new MessageChannel();
+    this.host.connect(id, toMain.port1);
+    peers.push([MAIN_NODE, toMain.port2]);
+    for (const other of this.threads) {
+      if (other.id === id || !this.isRunning(other)) continue;
+      const channel = new MessageChannel();
+      peers.push([other.id, channel.port1]);
+      void other.control.replacePeer(id, Comlink.transfer(channel.port2, [channel.port2 as never]), this.rings[id]);
+    }
+    return this.spawnThread(id, peers);
+  }
+
+  private spawnThread(id: number, peers: [number, MessagePort][]): Promise<void> {
+    const init: SchedulerInit = {
+      id,
+      schedulers: this.schedulers,
+      directory: this.directory.buffer,
+      names: this.names.buffer,
+      rings: this.rings,
+      mainRing: this.mainRing,
+      stats: this.statsBlock.buffer,
+      cancel: this.cancel,
+      modules: this.options.modules.map(String),
+      longScheduleMs: this.options.longScheduleMs,
+      stealing: this.options.stealing,
+      balanceIntervalMs: this.options.balanceIntervalMs,
+    };
+    const worker = new Worker(WORKER_ENTRY, {
+      workerData: init,
+      resourceLimits: this.options.resourceLimits,
+      execArgv: workerExecArgv(),
+      name: `beamjs scheduler ${id}`,
+    });
+    const control = new MessageChannel();
+    control.port1.unref();
+    const thread: SchedulerThread = {
+      id,
+      worker,
+      control: Comlink.wrap<SchedulerControl>(nodeEndpoint(control.port1)),
+      controlPort: control.port1,
+      alive: true,
+    };
+    this.threads[id] = thread;
+    const ready = new Promise<void>((resolve, reject) => this.pendingReady.set(id, { resolve, reject }));
+    worker.on('message', (event: SchedulerEvent) => this.onSchedulerEvent(event));
+    let failure: Error | undefined;
+    worker.on('error', (err) => (failure = err));
+    worker.on('exit', (code) => this.onThreadExit(thread, code, failure));
+    const connect: Connect = { kind: 'connect', peers, control: control.port2 };
+    worker.postMessage(connect, [control.port2, ...peers.map(([, port]) => port)]);
+    worker.unref();
+    return ready;
+  }
+
+  private readonly runningThreads = new Set<SchedulerThread>();
+
+  private isRunning(thread: SchedulerThread): boolean {
+    return this.runningThreads.has(thread);
+  }
+
+  private onSchedulerEvent(event: SchedulerEvent): void {
+    switch (event.kind) {
+      case 'ready':
+        this.runningThreads.add(this.threads[event.id]);
+        this.pendingReady.get(event.id)?.resolve();
+        this.pendingReady.delete(event.id);
+        return;
+      case 'load-failed':
+        this.pendingReady.get(event.id)?.reject(
+          new BeamError(
+            'ERR_LOAD_FAILED',
+            `scheduler ${event.id} could not load ${event.url}: ${event.message}. Every module given to startVM is imported in every scheduler thread: check that it exists and imports cleanly on its own.`,
+          ),
+        );
+        this.pendingReady.delete(event.id);
+        return;
+      case 'report':
+        this.onReport({ ...event.event, scheduler: event.id });
+        return;
+    }
+  }
+
+  /**
+   * A scheduler thread ended. Unless the VM is stopping, it died: its processes die with it
+   * (reason `{ schedulerDown, cause }`), links and monitors everywhere fire, names go, and a
+   * fresh scheduler takes its place.
+   */
+  private onThreadExit(thread: SchedulerThread, code: number, error: Error | undefined): void {
+    thread.alive = false;
+    this.runningThreads.delete(thread);
+    const starting = this.pendingReady.get(thread.id);
+    if (starting) {
+      starting.reject(new BeamError('ERR_LOAD_FAILED', `scheduler ${thread.id} failed to start: ${error?.message ?? `exit code ${code}`}`));
+      this.pendingReady.delete(thread.id);
+      return;
+    }
+    if (this.stopping) return;
+    const cause = thread.killCause ?? (error ? `${(error as { code?: string }).code ?? error.name}: ${error.message}` : `thread exited with code ${code}`);
+    const dead: number[] = [];
+    const high = this.directory.highWater;
+    for (let slot = 1; slot < high; slot++) {
+      const word = Atomics.load(this.directory.words, slot);
+      if (ownerOf(word) !== thread.id) continue;
+      const pid = slot + Atomics.load(this.directory.gens, slot) * SLOT_SPACE;
+      dead.push(pid);
+      this.directory.release(pid);
+    }
+    this.names.sweep((pid) => this.directory.ownerOfPid(pid) !== NO_OWNER);
+    this.statsBlock.clear(thread.id);
+    this.host.peerDied(thread.id, dead, cause);
+    for (const other of this.threads) if (other.alive && this.isRunning(other)) void other.control.peerDied(thread.id, dead, cause);
+    thread.controlPort.close();
+    this.rings[thread.id] = JobRing.create();
+    this.onReport({ type: 'scheduler_down', scheduler: thread.id, cause, processes: dead.length, replaced: true });
+    this.replaceThread(thread.id).catch((err) => this.onReport({ type: 'scheduler_down', scheduler: thread.id, cause: String(err), processes: 0, replaced: false }));
+  }
+
+  /** Stops the scheduler thread that runs `pid` (hard cancellation); it is replaced. */
+  private killOwnerOf(pid: number, cause: string): void {
+    const owner = this.directory.ownerOfPid(pid);
+    const thread = this.threads[owner];
+    if (!thread || !thread.alive || owner === MAIN_NODE) return;
+    thread.killCause = cause;
+    void thread.worker.terminate();
+  }
+
+  // ---- the main thread as a process ---------------------------------------------------------
+
+  /** A new mailbox for the program's code, with its own pid (close it with `ctx.exit()`). */
+  mailbox<Msg = unknown>(): Context<Msg> {
+    const ctx = this.runtime.mailbox<Msg>();
+    this.directory.started(ctx.self, 0);
+    return ctx;
+  }
+
+  get self(): Pid<unknown> {
+    return this.context.self;
+  }
+
+  spawn<D extends Definition>(def: D, ...args: ArgsOf<D>): Pid<MessageOf<D>> {
+    this.checkRunning();
+    return this.context.spawn(def, ...args);
+  }
+
+  send<M>(to: Dest<M>, msg: NoInfer<M>): void {
+    this.checkRunning();
+    this.context.send(to, msg);
+  }
+
+  receive(match?: (msg: unknown) => boolean, timeout?: number): Promise<unknown> {
+    return match === undefined ? (timeout === undefined ? this.context.receive() : this.context.receive(timeout)) : timeout === undefined ? this.context.receive(match) : this.context.receive(match, timeout);
+  }
+
+  whereis<M = unknown>(name: string): Pid<M> | undefined {
+    return this.names.whereis(name) as Pid<M> | undefined;
+  }
+
+  isAlive(pid: AnyPid): boolean {
+    return this.directory.ownerOfPid(pid) !== NO_OWNER;
+  }
+
+  /** Resolves with the exit reason of `pid` when it exits (at once with `noproc` if it is gone). */
+  waitFor(pid: AnyPid): Promise<ExitReason> {
+    return new Promise((resolve) => this.exitWatchers.set(this.watcher.monitor(pid), resolve));
+  }
+
+  private async watchExits(): Promise<void> {
+    for (;;) {
+      const msg = await this.watcher.receive();
+      if (!isDownMessage(msg)) continue;
+      const resolve = this.exitWatchers.get(msg.ref);
+      this.exitWatchers.delete(msg.ref);
+      resolve?.(msg.reason);
+    }
+  }
+
+  // ---- parallel work ------------------------------------------------------------------------
+
+  /** Runs `def(ctx, ...args)` on some scheduler and resolves with what it returns. */
+  run<D extends ProcessDefinition<any, any, any>>(def: D, ...args: RunArgs<D>): Promise<Awaited<RunResult<D>>> {
+    return this.runWith(def, args, {});
+  }
+
+  /** `run` with options: an AbortSignal, a timeout, hard cancellation, transfer lists. */
+  runWith<D extends ProcessDefinition<any, any, any>>(def: D, args: RunArgs<D>, options: RunOptions): Promise<Awaited<RunResult<D>>> {
+    this.checkRunning();
+    assertDefinition(def, 'vm.run');
+    return this.jobs.run(def, args, options) as Promise<Awaited<RunResult<D>>>;
+  }
+
+  /** Calls `def(ctx, item)` for every item, in parallel, and resolves with the results in order. */
+  async map<D extends ProcessDefinition<any, [any], any>>(items: Iterable<MapItem<D>> | AsyncIterable<MapItem<D>>, def: D, options: MapOptions = {}): Promise<Awaited<RunResult<D>>[]> {
+    const out: Awaited<RunResult<D>>[] = [];
+    for await (const [index, value] of this.mapIndexed(items, def, options)) out[index] = value as Awaited<RunResult<D>>;
+    return out;
+  }
+
+  /** `map` as an async iterable: items are pulled as capacity frees, so the input may be endless. */
+  async *mapStream<D extends ProcessDefinition<any, [any], any>>(items: Iterable<MapItem<D>> | AsyncIterable<MapItem<D>>, def: D, options: MapOptions = {}): AsyncIterable<Awaited<RunResult<D>>> {
+    for await (const [, value] of this.mapIndexed(items, def, options)) yield value as Awaited<RunResult<D>>;
+  }
+
+  private mapIndexed(items: Iterable<unknown> | AsyncIterable<unknown>, def: ProcessDefinition, options: MapOptions): AsyncIterable<[number, unknown]> {
+    this.checkRunning();
+    assertDefinition(def, 'vm.map');
+    return this.jobs.map(items, def, { ...options, concurrency: options.concurrency ?? this.schedulers * 4 });
+  }
+
+  // ---- introspection --------------------------------------------------------------------------
+
+  /** Per-scheduler counters, read from shared memory: they answer even while a scheduler is busy. */
+  statsNow(): SchedulerStats[] {
+    return this.threads.map((t) => this.statsBlock.read(t.id));
+  }
+
+  /** Fresh per-scheduler counters (each scheduler writes its own first; a busy one answers when it can). */
+  async stats(): Promise<SchedulerStats[]> {
+    return Promise.all(this.threads.map((t) => (this.isRunning(t) ? t.control.stats() : this.statsBlock.read(t.id))));
+  }
+
+  /** Which scheduler runs `pid` now (undefined if dead; MAIN_NODE for main-thread mailboxes). */
+  schedulerOf(pid: AnyPid): number | undefined {
+    const owner = this.directory.ownerOfPid(pid);
+    return owner === NO_OWNER ? undefined : owner;
+  }
+
+  async processInfo(pid: AnyPid): Promise<ProcessInfo | undefined> {
+    const owner = this.directory.ownerOfPid(pid);
+    if (owner === MAIN_NODE) return this.runtime.processInfo(pid);
+    const thread = this.threads[owner];
+    if (!thread || !this.isRunning(thread)) return undefined;
+    return thread.control.processInfo(pid);
+  }
+
+  /** Pids of every live process, on every scheduler. */
+  async processes(): Promise<AnyPid[]> {
+    const lists = await Promise.all(this.threads.filter((t) => this.isRunning(t)).map((t) => t.control.processes()));
+    return lists.flat();
+  }
+
+  /**
+   * Moves a behaviour process (an actor or GenServer waiting between two messages) to another
+   * scheduler. False if it cannot move now: a coroutine that has started, or a callback running.
+   */
+  async migrate(pid: AnyPid, to: number): Promise<boolean> {
+    const owner = this.directory.ownerOfPid(pid);
+    const thread = this.threads[owner];
+    if (!thread || !this.isRunning(thread) || owner === to || !this.threads[to]) return false;
+    return thread.control.migrate(pid, to);
+  }
+
+  // ---- shutdown -------------------------------------------------------------------------------
+
+  /**
+   * Stops the VM: every process gets the exit signal `shutdown` (those trapping exits may clean
+   * up, for `timeoutMs`), then the threads end. Afterwards nothing of the VM keeps Node alive.
+   */
+  async stop(timeoutMs = 5000): Promise<void> {
+    if (this.stopped || this.stopping) return;
+    this.stopping = true;
+    this.jobs.close(new BeamError('ERR_VM_STOPPED', 'the VM was stopped before this job finished'));
+    await Promise.all(
+      this.threads.filter((t) => this.isRunning(t)).map((t) => Promise.race([t.control.shutdown(timeoutMs), delay(timeoutMs + 1000)])),
+    );
+    await this.runtime.stop(0);
+    this.host.flush();
+    await this.terminateAll();
+    this.stopped = true;
+  }
+
+  private async terminateAll(): Promise<void> {
+    this.stopping = true;
+    for (const t of this.threads) {
+      if (!t) continue;
+      t.control[Comlink.releaseProxy]();
+      t.controlPort.close();
+    }
+    for (const port of this.host.peers.values()) port.close();
+    await Promise.all(this.threads.filter(Boolean).map((t) => t.worker.terminate()));
+  }
+
+  private checkRunning(): void {
+    if (this.stopping) throw new BeamError('ERR_VM_STOPPED', 'the VM has been stopped: start a new one with startVM()');
+  }
+}
+
+type RunArgs<D> = D extends ProcessDefinition<any, infer A, any> ? A : never;
+type RunResult<D> = D extends ProcessDefinition<any, any, infer R> ? R : never;
+type MapItem<D> = D extends ProcessDefinition<any, [infer I], any> ? I : never;
+
+/** Starts a VM: one scheduler thread per core (or `schedulers`), each with your `modules` loaded. */
+export function startVM(options: VMOptions = {}): Promise<VM> {
+  return VM.start(options);
+}
+
+function toModuleUrl(module: string | URL): string {
+  if (module instanceof URL) return module.href;
+  if (/^(file|data|node):/.test(module)) return module;
+  return pathToFileURL(module).href;
+}
+
+/** Loader flags (tsx's --import, --loader) do not work in workers (tsx #354); the bootstrap registers tsx itself. */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (/^--(import|loader|experimental-loader|require)$/.test(arg) || arg === '-r') {
+      i++;
+      continue;
+    }
+    if (/^--(import|loader|experimental-loader|require)=/.test(arg)) continue;
+    out.push(arg);
+  }
+  return out;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+function defaultVMReporter(event: VMEvent): void {
+  if (event.type === 'scheduler_down') {
+    console.error(`[error] scheduler ${event.scheduler} died (${event.cause}); ${event.processes} processes exited with it${event.replaced ? '; a new scheduler replaces it' : ''}`);
+    return;
+  }
+  defaultReporter(event);
+}

@@ -1,0 +1,54 @@
+/**
+ * The code that runs inside a scheduler thread. It imports the user's modules, joins the
+ * mesh, exposes its control API to the main thread (comlink), and then runs processes.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import { nodeEndpoint } from './comlink-port.js';
+import { setCancelFlags } from './cancel.js';
+import { Scheduler } from './scheduler.js';
+import type { Connect, SchedulerControl, SchedulerEvent, SchedulerInit } from './protocol.js';
+import type { RuntimeEvent } from '@beamjs/runtime';
+
+const init = workerData as SchedulerInit;
+const port = parentPort!;
+const post = (event: SchedulerEvent): void => port.postMessage(event);
+
+setCancelFlags(init.cancel);
+const scheduler = new Scheduler(init, (event: RuntimeEvent) => post({ kind: 'report', id: init.id, event }));
+
+port.once('message', async (message: Connect) => {
+  for (const [peer, peerPort] of message.peers) scheduler.connect(peer, peerPort);
+  Comlink.expose(control, nodeEndpoint(message.control as never));
+  for (const url of init.modules) {
+    try {
+      await import(url);
+    } catch (err) {
+      post({ kind: 'load-failed', id: init.id, url, message: (err as Error)?.message ?? String(err) });
+      return;
+    }
+  }
+  post({ kind: 'ready', id: init.id });
+  scheduler.idle();
+});
+
+const control: SchedulerControl = {
+  stats: () => scheduler.snapshot(),
+  processInfo: (pid) => scheduler.runtime.processInfo(pid),
+  processes: () => scheduler.runtime.processes(),
+  async shutdown(timeoutMs) {
+    scheduler.stop();
+    await scheduler.runtime.stop(timeoutMs);
+    scheduler.flush();
+  },
+  peerDied: (id, pids, cause) => scheduler.peerDied(id, pids, cause),
+  replacePeer(id, peerPort, ring) {
+    scheduler.connect(id, peerPort);
+    scheduler.replaceVictim(id, ring);
+  },
+  migrate(pid, to) {
+    const moved = scheduler.migrate(pid, to);
+    scheduler.flush();
+    return moved;
+  },
+};

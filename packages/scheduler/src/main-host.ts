@@ -46,13 +46,15 @@ export class MainHost extends NodeHost {
     this.tryHandOff(job.pid, job);
   }
 
-  /** A job built by the caller, never published, whose `transfer` buffers move with it. */
-  handOffNew(job: SpawnJob, transfer: TransferListItem[]): void {
-    this.transfers.set(job.pid, transfer);
+  /** A job built by the caller, never published: handed to `target` (or any scheduler), `transfer` buffers moving with it. */
+  handOffNew(job: SpawnJob, transfer: TransferListItem[] = [], target?: number): void {
+    if (transfer.length) this.transfers.set(job.pid, transfer);
+    if (target !== undefined) this.targets.set(job.pid, target);
     this.tryHandOff(job.pid, job);
   }
 
   private readonly transfers = new Map<number, TransferListItem[]>();
+  private readonly targets = new Map<number, number>();
 
   protected override jobSignalled(pid: number): void {
     this.tryHandOff(pid, this.retry.get(pid));
@@ -60,9 +62,10 @@ export class MainHost extends NodeHost {
 
   private tryHandOff(pid: number, known: SpawnJob | undefined): void {
     const job = known ?? this.reclaimOwnJob(pid);
-    if (job && this.handOff(job, this.pickScheduler(), this.transfers.get(pid))) {
+    if (job && this.handOff(job, this.targets.get(pid) ?? this.pickScheduler(), this.transfers.get(pid))) {
       this.retry.delete(pid);
       this.transfers.delete(pid);
+      this.targets.delete(pid);
       return;
     }
     // A thief holds the job's cell right now, or signals for it are still on their way here:

@@ -10,7 +10,7 @@ import {
   type Signal,
   type SpawnJob,
 } from '@beamjs/runtime';
-import { Directory, NO_OWNER, SlotAllocator, isJob, ownerOf } from './directory.js';
+import { Directory, NO_OWNER, SlotAllocator, inflightOf, isJob, ownerOf } from './directory.js';
 import { JobRing } from './job-ring.js';
 import { SharedNames } from './names.js';
 import type { Envelope, PeerMessage } from './protocol.js';
@@ -213,7 +213,7 @@ export class NodeHost implements Host {
   migrate(pid: number, to: number): boolean {
     if (to === this.nodeId || !this.peers.has(to)) return false;
     const word = this.dir.wordOf(pid);
-    if (ownerOf(word) !== this.nodeId || isJob(word) || (word & 0xffffff) !== 0) return false;
+    if (ownerOf(word) !== this.nodeId || isJob(word) || inflightOf(word) !== 0) return false;
     const moving = this.runtime.detach(pid);
     if (!moving) return false;
     if (!this.dir.transfer(pid, this.nodeId, false, 0, to, false)) {

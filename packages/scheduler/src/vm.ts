@@ -7,6 +7,7 @@ import {
   Runtime,
   SLOT_SPACE,
   assertDefinition,
+  deepCopy,
   defaultReporter,
   isDownMessage,
   type AnyPid,
@@ -308,6 +309,23 @@ export class VM {
   spawn<D extends Definition>(def: D, ...args: ArgsOf<D>): Pid<MessageOf<D>> {
     this.checkRunning();
     return this.context.spawn(def, ...args);
+  }
+
+  /**
+   * Spawns on a given scheduler (0 .. schedulers-1) instead of wherever there is room. The
+   * process starts there; a coroutine stays there, a behaviour process may still be moved
+   * later by load balancing.
+   */
+  spawnOn<D extends Definition>(scheduler: number, def: D, ...args: ArgsOf<D>): Pid<MessageOf<D>> {
+    this.checkRunning();
+    assertDefinition(def, 'vm.spawnOn');
+    if (!Number.isInteger(scheduler) || scheduler < 0 || scheduler >= this.schedulers) {
+      throw new BeamError('ERR_INVALID_ARGUMENT', `spawnOn needs a scheduler id from 0 to ${this.schedulers - 1}, got ${String(scheduler)}`);
+    }
+    const copied = deepCopy(args);
+    const pid = this.host.allocatePid();
+    this.host.handOffNew({ pid, key: def.key, args: copied, links: [], monitoredBy: [], parent: undefined, name: undefined }, [], scheduler);
+    return pid as Pid<MessageOf<D>>;
   }
 
   send<M>(to: Dest<M>, msg: NoInfer<M>): void {

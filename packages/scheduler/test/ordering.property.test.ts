@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import type { Pid } from '@beamjs/runtime';
+import type { VM } from '@beamjs/scheduler';
+import { sequenceChecker, sequenceSender, type SeqMsg, type SeqReport } from './fixtures/procs.js';
+import { isType, testVM } from './helpers.js';
+
+describe('ordering across threads and migrations', () => {
+  let vm: VM;
+  beforeAll(async () => {
+    // Three schedulers on two cores: more interleavings; no automatic balancing, so every
+    // move is one the property asked for.
+    ({ vm } = await testVM({ schedulers: 3, balanceIntervalMs: 0 }));
+  });
+  afterAll(() => vm.stop());
+
+  it('delivers each sender\'s messages complete, in order and once, while receivers migrate at random', async () => {
+    let migrations = 0;
+    /** Receivers that handled messages on three schedulers or more: moved while the streams flowed. */
+    let movedMidStream = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 50, max: 400 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 2 })), { minLength: 5, maxLength: 40 }),
+        async (senders, receivers, count, moves) => {
+          const receiverPids: Pid<SeqMsg>[] = [];
+          for (let r = 0; r < receivers; r++) receiverPids.push(vm.spawnOn(r % vm.schedulers, sequenceChecker));
+          const senderPids = Array.from({ length: senders }, (_, s) => vm.spawnOn((s + 1) % vm.schedulers, sequenceSender, receiverPids, count, vm.self));
+          // Move receivers around, following the generated plan round and round, for as long as the streams flow.
+          let streaming = true;
+          const mover = (async () => {
+            for (let i = 0; streaming; i++) {
+              const [which, to] = moves[i % moves.length];
+              if (await vm.migrate(receiverPids[which % receivers], to)) migrations++;
+              await new Promise((resolve) => setImmediate(resolve));
+            }
+          })();
+          for (let s = 0; s < senders; s++) await vm.receive(isType('sent'));
+          streaming = false;
+          await mover;
+          for (const r of receiverPids) {
+            vm.send(r, { type: 'report', to: vm.self as Pid<SeqReport> });
+            const report = (await vm.receive((m) => isType('seq-report')(m) && (m as SeqReport).self === r)) as SeqReport;
+            expect(report.errors).toEqual([]);
+            if (report.schedulers.length > 2) movedMidStream++;
+            expect(report.received).toBe(senders * count);
+            for (const s of senderPids) expect(report.last[s]).toBe(count - 1);
+          }
+          for (const r of receiverPids) vm.context.exit(r, 'kill');
+        },
+      ),
+      { numRuns: 12 },
+    );
+    // The property is only meaningful if receivers really moved while messages were flowing.
+    expect(migrations).toBeGreaterThan(0);
+    expect(movedMidStream).toBeGreaterThan(0);
+  });
+});

@@ -49,7 +49,7 @@ export class NodeHost implements Host {
   private readonly slots: SlotAllocator;
   private readonly reportSink: (event: RuntimeEvent) => void;
   readonly peers = new Map<number, MessagePort>();
-  private readonly outbox = new Map<number, { items: Envelope[]; transfer: TransferListItem[] }>();
+  private readonly outbox = new Map<number, { items: unknown[]; transfer: TransferListItem[] }>();
   private outboxSize = 0;
   private flushQueued = false;
   readonly heldForJob = new Map<number, Signal[]>();
@@ -260,7 +260,24 @@ export class NodeHost implements Host {
       this.onWake();
       return;
     }
-    for (const envelope of message) this.receive(envelope);
+    const procs = this.runtime.procs;
+    for (let i = 0; i < message.length; i++) {
+      const entry = message[i];
+      if (typeof entry !== 'number') {
+        this.receive(entry as Envelope);
+        continue;
+      }
+      // A plain message: [pid, msg]. The common case skips building a signal object.
+      const msg = message[++i];
+      this.counters.remoteIn++;
+      const proc = procs.get(entry);
+      if (proc !== undefined) {
+        this.dir.uncount(entry);
+        this.runtime.deliverMessage(proc, msg);
+      } else {
+        this.receiveSignal({ kind: 'message', to: entry, msg });
+      }
+    }
   }
 
   protected onWake(): void {}
@@ -318,7 +335,8 @@ export class NodeHost implements Host {
       box = { items: [], transfer: [] };
       this.outbox.set(to, box);
     }
-    box.items.push(envelope);
+    if (envelope.kind === 'message') box.items.push(envelope.to, envelope.msg);
+    else box.items.push(envelope);
     if (transfer) box.transfer.push(...transfer);
     this.counters.remoteOut++;
     if (++this.outboxSize >= BATCH_MAX) this.flush();

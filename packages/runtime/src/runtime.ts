@@ -338,8 +338,13 @@ export class Runtime {
   }
 
   private readonly runSlice = (): void => {
-    this.sliceScheduled = false;
-    if (this.stopped) return;
+    // `sliceScheduled` stays set while the slice runs: processes made runnable by this slice
+    // must not start a second chain of microtask slices (one that would never let the event
+    // loop breathe). The end of the slice decides how the next one runs.
+    if (this.stopped) {
+      this.sliceScheduled = false;
+      return;
+    }
     let now = performance.now();
     const previous = this.lastCoroutine;
     if (previous !== undefined) {
@@ -362,17 +367,19 @@ export class Runtime {
       const after = performance.now();
       this.checkLong(proc, after - now);
       now = after;
+      // Long actor steps: end the slice once the event loop is due a breath.
+      if (now - this.lastBreath >= BREATH_MS) break;
     }
     this.stats.steps += steps;
     this.lastSliceEnd = now;
     if (this.runQueue.length > 0 || this.lastCoroutine !== undefined) {
-      this.sliceScheduled = true;
       if (now - this.lastBreath >= BREATH_MS) {
         setImmediate(this.breathe);
       } else {
         queueMicrotask(this.runSlice);
       }
     } else {
+      this.sliceScheduled = false;
       this.busyMs += now - this.busySince;
       this.busySince = NaN;
       this.host.idle?.();

@@ -9,7 +9,7 @@ import type { SchedulerInit, SchedulerStats } from './protocol.js';
 import type { RuntimeEvent } from '@beamjs/runtime';
 
 /** Slices between two stats writes / batch flushes while busy. */
-const HOUSEKEEPING_EVERY = 32;
+const HOUSEKEEPING_EVERY = 8;
 
 /**
  * One scheduler: the node host of a worker thread, plus what only schedulers do — take
@@ -143,12 +143,17 @@ export class Scheduler extends NodeHost {
   /**
    * BEAM-style periodic migration: when this scheduler's run queue stays well above the
    * lightest peer's, it pushes some of its movable processes (behaviour processes waiting
-   * between two messages) there. Only the loaded side acts and only past a margin, so two
-   * schedulers never pass processes back and forth.
+   * between two messages) there. Damped so that processes are not passed back and forth:
+   * only a scheduler with more than twice the lightest load acts, it moves a third of the
+   * difference, and a scheduler that has just received processes waits a round before it
+   * gives any away.
    */
   private rebalance(): void {
+    const received = this.counters.migrationsIn;
+    const justReceived = received !== this.seenMigrationsIn;
+    this.seenMigrationsIn = received;
+    if (justReceived) return;
     const mine = this.runtime.snapshot().runQueue;
-    if (mine < 4) return;
     let target = -1;
     let lightest = Infinity;
     for (let id = 0; id < this.schedulers; id++) {
@@ -159,8 +164,8 @@ export class Scheduler extends NodeHost {
         target = id;
       }
     }
-    if (target < 0 || mine - lightest < 4) return;
-    let budget = Math.floor((mine - lightest) / 2);
+    if (target < 0 || mine < 4 || mine < lightest * 2 + 4) return;
+    let budget = Math.floor((mine - lightest) / 3);
     for (const [pid, proc] of this.runtime.procs) {
       if (budget === 0) break;
       if (!proc.isActor || proc.busy || proc.status !== 'runnable') continue;
@@ -168,6 +173,8 @@ export class Scheduler extends NodeHost {
     }
     this.flush();
   }
+
+  private seenMigrationsIn = 0;
 
   // ---- stats ------------------------------------------------------------------------------------
 

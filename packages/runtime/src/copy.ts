@@ -25,11 +25,15 @@ export function deepCopy<T>(value: T): T {
   try {
     return copyObject(value, '', 0) as T;
   } catch (err) {
+    // Too deep for the fast path (a cycle, or very deep data): start over, tracking identity
+    // from the root so that cycles and shared references come out as they went in.
+    if (err === TOO_DEEP) return copyWithIdentity(value, '', new Map()) as T;
     throw locate(err, 'msg');
   }
 }
 
 const MAX_FAST_DEPTH = 64;
+const TOO_DEEP: unique symbol = Symbol('too deep');
 
 function copyValue(value: unknown, path: string, depth: number): unknown {
   if (typeof value !== 'object' || value === null) {
@@ -40,7 +44,7 @@ function copyValue(value: unknown, path: string, depth: number): unknown {
 }
 
 function copyObject(value: object, path: string, depth: number): unknown {
-  if (depth > MAX_FAST_DEPTH) return copyWithIdentity(value, path, new Map());
+  if (depth > MAX_FAST_DEPTH) throw TOO_DEEP;
   if (Array.isArray(value)) {
     const n = value.length;
     const out = new Array(n);
@@ -73,6 +77,7 @@ function copyObject(value: object, path: string, depth: number): unknown {
 
 /** Builds the error's path on the way out, so the fast path never concatenates strings. */
 function locate(err: unknown, step: string): unknown {
+  if (err === TOO_DEEP) return err;
   if (err instanceof UncloneableError) err.prepend(step);
   return err;
 }

@@ -15,7 +15,9 @@ export interface DefinitionBase {
 /** A coroutine process: an async function that receives with `await ctx.receive()`. */
 export interface ProcessDefinition<Msg = any, Args extends unknown[] = any[], R = unknown> extends DefinitionBase {
   readonly kind: 'process';
-  readonly body: (ctx: Context<Msg>, ...args: Args) => R | Promise<R>;
+  // A method, not a function property: method parameters are checked bivariantly, so a
+  // process that takes no messages (Context<never>) is still a Definition.
+  body(ctx: Context<Msg>, ...args: Args): R | Promise<R>;
 }
 
 /**

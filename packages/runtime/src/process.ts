@@ -89,7 +89,11 @@ export class Proc implements Context<unknown> {
 
   /** Every ctx call of a dead process unwinds its code: a zombie continuation stops at its next step. */
   private ensureAlive(): void {
-    if (this.status === 'exited') throw new ProcessExit('killed');
+    if (this.status !== 'exited') return;
+    if (this.def === undefined) {
+      throw new BeamError('ERR_NOT_ALIVE', `mailbox ${this.self} is closed (it exited or its runtime stopped): open a new one with mailbox()`);
+    }
+    throw new ProcessExit('killed');
   }
 
   // ---- messaging -------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import { assertDefinition, loadDefinition, lookupDefinition, type Definition } f
 import { RunQueue } from './run-queue.js';
 import { Next, Proc, ProcessExit } from './process.js';
 import { Timers, type MovedTimer } from './timers.js';
-import { crashReason, isCrash, type ExitReason } from './reasons.js';
+import { crashReason, type ExitReason } from './reasons.js';
 import type { Host, SpawnJob } from './host.js';
 import type { Signal } from './signals.js';
 import type { AnyPid, Dest, Ref } from './pid.js';
@@ -152,7 +152,7 @@ export class Runtime {
         proc.def = loaded;
         this.enqueue(proc, Next.Start);
       },
-      (err) => this.exitProcess(proc, crashReason(err)),
+      (err) => this.fail(proc, err),
     );
   }
 
@@ -286,7 +286,7 @@ export class Runtime {
         } catch (err) {
           // The receiver's own match function threw: that is the receiver's crash, not the sender's.
           proc.mailbox.push(msg);
-          this.exitProcess(proc, crashReason(err));
+          this.fail(proc, err);
           return;
         }
       }
@@ -507,7 +507,15 @@ export class Runtime {
 
   private fail(proc: Proc, err: unknown): void {
     if (!proc.alive) return;
-    this.exitProcess(proc, err instanceof ProcessExit ? err.reason : crashReason(err));
+    if (err instanceof ProcessExit) {
+      this.exitProcess(proc, err.reason);
+      return;
+    }
+    const reason = crashReason(err);
+    // Reported only here, where the process's own code threw: a process that dies of a
+    // partner's crash is not a crash of its own. A linked crash is its partners' business.
+    if (!proc.links?.size) this.host.report({ type: 'crash', pid: proc.self, name: proc.name, key: proc.key, reason });
+    this.exitProcess(proc, reason);
   }
 
   // ---- exits -------------------------------------------------------------------------------
@@ -533,9 +541,6 @@ export class Runtime {
     const watching = proc.monitors;
     proc.monitors = undefined;
     if (watching) for (const [ref, to] of watching) this.dispatch({ kind: 'demonitor', to, from, ref });
-    if (isCrash(reason) && !links?.size) {
-      this.host.report({ type: 'crash', pid: from, name: proc.name, key: proc.key, reason });
-    }
     proc.mailbox.clear();
     proc.state = undefined;
     const callbacks = proc.exitWatchers;

@@ -74,8 +74,8 @@ const WORKER_ENTRY = new URL('./worker-entry.js', import.meta.url);
  */
 export class VM {
   readonly schedulers: number;
-  /** The main thread's mailbox, as a full process context: spawn, send, receive, link, monitor... */
-  readonly context: Context<unknown>;
+  /** The main thread's mailbox, as a full process context: spawn, send, receive, link, monitor... It accepts any message. */
+  readonly context: Context<any>;
   private readonly threads: SchedulerThread[] = [];
   private readonly host: MainHost;
   private readonly runtime: Runtime;
@@ -302,7 +302,8 @@ export class VM {
     return ctx;
   }
 
-  get self(): Pid<unknown> {
+  /** The main thread's pid: it accepts any message. */
+  get self(): Pid<any> {
     return this.context.self;
   }
 

@@ -19,7 +19,7 @@ describe('load balancing', () => {
     const where: { schedulers: number[]; handled: number }[] = [];
     for (const a of actors) {
       vm.send(a, { type: 'where', to: vm.self as never });
-      where.push((await vm.receive((m) => isType('where')(m) && (m as { pid: number }).pid === a)) as { schedulers: number[]; handled: number });
+      where.push((await vm.receive((m) => isType('where')(m) && m.pid === a)) as { schedulers: number[]; handled: number });
     }
     expect(where.every((w) => w.handled === 10)).toBe(true);
     // Some moved to the idle scheduler and did work there.

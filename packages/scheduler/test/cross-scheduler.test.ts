@@ -26,7 +26,7 @@ describe('processes on different schedulers', () => {
     await vm.receive(isType('linked'));
     const ref = vm.context.monitor(linked);
     vm.send(partner, 'now');
-    const down = (await vm.receive((m) => isType('DOWN')(m) && (m as { ref: number }).ref === ref)) as { reason: { error: string } };
+    const down = (await vm.receive((m) => isType('DOWN')(m) && m.ref === ref)) as { reason: { error: string } };
     expect(down.reason.error).toBe('crash requested: now');
   });
 
@@ -53,7 +53,7 @@ describe('processes on different schedulers', () => {
     expect(result).toMatchObject({ found: true, scheduler: 1, pong: { type: 'pong', name: 'the-server', scheduler: 0 } });
     const ref = vm.context.monitor(server);
     vm.context.exit(server, 'kill');
-    await vm.receive((m) => isType('DOWN')(m) && (m as { ref: number }).ref === ref);
+    await vm.receive((m) => isType('DOWN')(m) && m.ref === ref);
     expect(vm.whereis('the-server')).toBeUndefined();
   });
 

@@ -10,5 +10,5 @@ export async function testVM(options: VMOptions = {}): Promise<{ vm: VM; reports
 }
 
 export function isType<T extends string>(type: T) {
-  return (m: unknown): m is { type: T } & Record<string, any> => typeof m === 'object' && m !== null && (m as { type?: unknown }).type === type;
+  return (m: unknown): m is { type: T; [field: string]: any } => typeof m === 'object' && m !== null && (m as { type?: unknown }).type === type;
 }

@@ -14,7 +14,7 @@ describe('stopping the VM', () => {
     await watcher.receive(isType('trapping'));
     await watcher.receive(isType('trapping'));
     const stopping = vm.stop(1000);
-    const saw = [(await watcher.receive(isType('saw'))) as { exit: { reason: unknown } }, (await watcher.receive(isType('saw'))) as { exit: { reason: unknown } }];
+    const saw = [(await watcher.receive(isType('saw'))), (await watcher.receive(isType('saw')))];
     await stopping;
     expect(saw.map((s) => s.exit.reason)).toEqual(['shutdown', 'shutdown']);
     expect(vm.isAlive(idle)).toBe(false);

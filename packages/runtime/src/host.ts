@@ -24,7 +24,24 @@ export interface SpawnJob {
 /** What the runtime tells its host, for logging and statistics. */
 export type RuntimeEvent =
   | { type: 'crash'; pid: number; name: string; key: string; reason: ExitReason }
-  | { type: 'long_schedule'; pid: number; name: string; ms: number };
+  | { type: 'long_schedule'; pid: number; name: string; ms: number }
+  | SupervisorReport;
+
+/**
+ * A supervisor's report (OTP's supervisor reports): a child it supervises `child_terminated`
+ * (exited on its own, with `reason`), a child failed to start (`start_error`), or the restart
+ * intensity was reached and the supervisor exits (`shutdown`, reason `reached_max_restart_intensity`).
+ * Crashes of linked processes are not reported as crashes, so this is how they reach the log.
+ */
+export interface SupervisorReport {
+  type: 'supervisor';
+  /** The supervisor, and its registered name (or `supervisor`). */
+  pid: number;
+  name: string;
+  context: 'child_terminated' | 'start_error' | 'shutdown';
+  child: { id: string; pid: number | undefined };
+  reason: ExitReason;
+}
 
 export interface NameRegistry {
   /** False if the name is taken. */

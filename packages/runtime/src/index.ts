@@ -42,3 +42,20 @@ export { formatEvent, defaultReporter } from './report.js';
 export { Mailbox } from './mailbox.js';
 export { RunQueue } from './run-queue.js';
 export type { MovedTimer } from './timers.js';
+// OTP behaviours
+export * as GenServer from './behaviours/gen-server.js';
+export { ExitError } from './behaviours/errors.js';
+export type {
+  ServerTypes,
+  Server,
+  ServerName,
+  ServerRef,
+  ServerDefinition,
+  ServerCallbacks,
+  ServerContext,
+  From,
+  InitResult,
+  CallResult,
+  NoReplyResult,
+  StartOptions,
+} from './behaviours/gen-server-types.js';

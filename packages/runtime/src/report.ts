@@ -23,10 +23,24 @@ export function formatEvent(event: RuntimeEvent): string {
     }
     case 'long_schedule':
       return `[warning] Process ${pidToString(event.pid)} (${event.name}) held its scheduler for ${event.ms} ms without yielding`;
+    case 'supervisor': {
+      const what = { child_terminated: 'terminated', start_error: 'failed to start', shutdown: 'caused shutdown' }[event.context];
+      const child = event.child.pid === undefined ? '' : ` ${pidToString(event.child.pid)}`;
+      const head = `[error] Child ${event.child.id}${child} of Supervisor ${pidToString(event.pid)} (${event.name}) ${what}`;
+      return `${head}\n${formatExit(event.reason)}`;
+    }
   }
 }
 
-/** The default report sink: crashes go to stderr; long schedules are only counted. */
+/** `** (Name) message` and the stack for a crash, `** (exit) reason` for anything else. */
+function formatExit(reason: unknown): string {
+  if (!isCrash(reason)) return `** (exit) ${formatReason(reason)}`;
+  const stack = reason.stack.split('\n');
+  const rest = stack[0]?.includes(reason.error) ? stack.slice(1) : stack;
+  return [`** (${reason.name}) ${reason.error}`, ...rest.map((l) => `    ${l.trim()}`)].join('\n');
+}
+
+/** The default report sink: crashes and supervisor reports go to stderr; long schedules are only counted. */
 export function defaultReporter(event: RuntimeEvent): void {
-  if (event.type === 'crash') console.error(formatEvent(event));
+  if (event.type === 'crash' || event.type === 'supervisor') console.error(formatEvent(event));
 }

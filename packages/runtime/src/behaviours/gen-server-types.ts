@@ -1,0 +1,147 @@
+import type { Context } from '../context.js';
+import type { ActorDefinition } from '../definition.js';
+import type { Pid, Ref } from '../pid.js';
+import type { ExitReason } from '../reasons.js';
+import type { Awaitable } from './async.js';
+import type { Boot } from './messages.js';
+
+/**
+ * The types of one server, in one place, so that its definition and every call site agree:
+ *
+ * ```ts
+ * interface Stack {
+ *   state: string[];
+ *   args: [initial: string[]];
+ *   calls: {
+ *     pop(): string | undefined;                    // request { type: 'pop' }
+ *     peek(req: { at: number }): string | undefined; // request { type: 'peek', at: 0 }
+ *   };
+ *   cast: { type: 'push'; item: string };
+ *   info: 'tick';
+ * }
+ * ```
+ *
+ * `calls` reads like an RPC interface: each method is a request whose `type` is the method's
+ * name, whose other fields are the method's parameter, and whose reply is its return type.
+ * Every field is optional; a server without `calls` takes any request and replies `unknown`.
+ */
+export interface ServerTypes {
+  state?: unknown;
+  args?: unknown[];
+  calls?: object;
+  cast?: unknown;
+  info?: unknown;
+  continue?: unknown;
+}
+
+export type StateOf<T> = T extends { state: infer S } ? S : unknown;
+export type StartArgsOf<T> = T extends { args: infer A extends unknown[] } ? A : [];
+export type CallsOf<T> = T extends { calls: infer C extends object } ? C : never;
+export type CastOf<T> = T extends { cast: infer C } ? C : unknown;
+export type InfoOf<T> = T extends { info: infer I } ? I : unknown;
+export type ContinueOf<T> = T extends { continue: infer C } ? C : unknown;
+
+/** The fields of a request besides `type`: the parameter of its method in `calls`. */
+export type FieldsOf<M> = M extends (...args: infer P) => unknown ? (P extends [infer F, ...unknown[]] ? F : {}) : never;
+export type ReplyOfMethod<M> = M extends (...args: never[]) => infer R ? R : never;
+
+/** The request for the call `K` of a `calls` interface: `{ type: K, ...fields }`. */
+export type RequestFor<C, K extends keyof C> = { type: K } & FieldsOf<C[K]>;
+/** Every request a `calls` interface accepts. */
+export type RequestOf<C> = [C] extends [never] ? unknown : { [K in keyof C & string]: RequestFor<C, K> }[keyof C & string];
+/** Every reply a `calls` interface may give. */
+export type ReplyOf<C> = [C] extends [never] ? unknown : { [K in keyof C & string]: ReplyOfMethod<C[K]> }[keyof C & string];
+
+declare const serverTypes: unique symbol;
+declare const replyType: unique symbol;
+
+/**
+ * The pid of a running server. It is a plain pid (a number: store it, send it) that also
+ * remembers the server's types, so `GenServer.call(ctx, server, request)` checks the request
+ * and types the reply. `ctx.send(server, msg)` takes what the server's `handleInfo` accepts.
+ */
+export type Server<T extends ServerTypes = {}> = Pid<InfoOf<T>> & { readonly [serverTypes]?: T };
+
+/** A registered name that remembers its server's types: see `GenServer.named`. */
+export type ServerName<T extends ServerTypes = {}> = string & { readonly [serverTypes]?: T };
+
+/** A server to talk to: its pid or its registered name. */
+export type ServerRef<T extends ServerTypes = {}> = Server<T> | ServerName<T>;
+
+/**
+ * Who is waiting for a reply: plain data (the caller's pid and the call's tag), so a server may
+ * keep it in its state or hand it to another process, and answer later with `GenServer.reply`.
+ */
+export type From<Reply = unknown> = { readonly pid: Pid<unknown>; readonly tag: Ref } & { readonly [replyType]?: Reply };
+
+/** What `init` returns: the first state (and maybe work to do at once), or why not to start. */
+export type InitResult<State, Cont = unknown> = { ok: State; continue?: Cont } | { stop: ExitReason };
+
+/**
+ * What `handleCall` returns (the tuples of Elixir's `handle_call/3`):
+ * - `{ reply, state }` answers now; `{ noreply: true, state }` answers later with `GenServer.reply`;
+ * - `{ stop: reason, state, reply? }` answers (if `reply` is given), runs `terminate` and exits;
+ * - `continue: arg` (with reply/noreply) runs `handleContinue(arg)` before the next message.
+ */
+export type CallResult<Reply, State, Cont = unknown> =
+  | { reply: Reply; state: State; continue?: Cont }
+  | { noreply: true; state: State; continue?: Cont }
+  | { stop: ExitReason; state: State; reply?: Reply };
+
+/** What `handleCast`, `handleInfo` and `handleContinue` return. */
+export type NoReplyResult<State, Cont = unknown> =
+  | { noreply: true; state: State; continue?: Cont }
+  | { stop: ExitReason; state: State };
+
+/** The context every callback gets: the server's own process. */
+export type ServerContext = Context<unknown>;
+
+export type CallHandler<T extends ServerTypes, K extends keyof CallsOf<T>> = (
+  ctx: ServerContext,
+  request: RequestFor<CallsOf<T>, K>,
+  from: From<ReplyOfMethod<CallsOf<T>[K]>>,
+  state: StateOf<T>,
+) => Awaitable<CallResult<ReplyOfMethod<CallsOf<T>[K]>, StateOf<T>, ContinueOf<T>>>;
+
+/** One handler per call, named after it: each one's request and reply are checked on their own. */
+export type CallHandlers<T extends ServerTypes> = { [K in keyof CallsOf<T> & string]: CallHandler<T, K> };
+
+/** One function for every call: it gets the union of the requests. */
+export type CallFunction<T extends ServerTypes> = (
+  ctx: ServerContext,
+  request: RequestOf<CallsOf<T>>,
+  from: From<ReplyOf<CallsOf<T>>>,
+  state: StateOf<T>,
+) => Awaitable<CallResult<ReplyOf<CallsOf<T>>, StateOf<T>, ContinueOf<T>>>;
+
+/**
+ * The callbacks of a server; only `init` is required. Any of them may be async: the server
+ * takes its next message once the promise settles. A callback that throws crashes the server:
+ * `terminate` runs with the crash reason, then the server exits with it.
+ */
+export interface ServerCallbacks<T extends ServerTypes> {
+  init(ctx: ServerContext, ...args: StartArgsOf<T>): Awaitable<InitResult<StateOf<T>, ContinueOf<T>>>;
+  handleCall?: CallHandlers<T> | CallFunction<T>;
+  handleCast?(ctx: ServerContext, request: CastOf<T>, state: StateOf<T>): Awaitable<NoReplyResult<StateOf<T>, ContinueOf<T>>>;
+  handleInfo?(ctx: ServerContext, msg: InfoOf<T>, state: StateOf<T>): Awaitable<NoReplyResult<StateOf<T>, ContinueOf<T>>>;
+  handleContinue?(ctx: ServerContext, arg: ContinueOf<T>, state: StateOf<T>): Awaitable<NoReplyResult<StateOf<T>, ContinueOf<T>>>;
+  terminate?(ctx: ServerContext, reason: ExitReason, state: StateOf<T>): Awaitable<void>;
+}
+
+/** What the server process keeps between two messages: plain data, so it can migrate. */
+export interface ServerBox {
+  s: unknown;
+  parent: number | undefined;
+}
+
+/** A server definition: an actor (movable between messages) with its types attached. */
+export type ServerDefinition<T extends ServerTypes = {}> = ActorDefinition<unknown, [Boot, ...StartArgsOf<T>], ServerBox> & {
+  readonly [serverTypes]?: T;
+};
+
+export interface StartOptions {
+  /** Register the server under this name (an error if the name is taken). */
+  name?: string;
+  /** How long `init` may take, in ms (default: forever). Past it the server is killed. */
+  timeout?: number;
+}

@@ -1,0 +1,124 @@
+import { UsageError } from './errors.js';
+
+/**
+ * The command line, parsed. `node:util`'s parseArgs cannot express an option with an
+ * optional value (`--stats` and `--stats=json`) and its errors name no fix, so the grammar is
+ * parsed here; it is small:
+ *
+ *     beamjs run <script> [options] [script args...] [-- script args...]
+ *     beamjs --help | --version
+ *
+ * Options may come before or after the script. Words after the script that are not options
+ * are the script's arguments; after `--`, everything is (so the script can take flags).
+ */
+export type Command =
+  /** `requested`: asked for with --help (exit 0), rather than shown for a missing command (exit 2). */
+  | { kind: 'help'; requested: boolean }
+  | { kind: 'version' }
+  | { kind: 'run'; options: RunOptions };
+
+export type StatsMode = 'off' | 'table' | 'json';
+
+export interface RunOptions {
+  /** The script as given (a path, relative to the working directory). */
+  script: string;
+  /** Arguments for the script's `main(ctx, args)`. */
+  args: string[];
+  /** Scheduler threads; undefined means one per core. */
+  schedulers: number | undefined;
+  stats: StatsMode;
+  top: boolean;
+  quiet: boolean;
+}
+
+const SCRIPT_FLAGS_HINT = 'arguments for the script go after --, as in: beamjs run script.ts -- --flag value';
+
+export function parseCommandLine(argv: readonly string[]): Command {
+  const positionals: string[] = [];
+  const passThrough: string[] = [];
+  let schedulers: number | undefined;
+  let stats: StatsMode = 'off';
+  let top = false;
+  let quiet = false;
+  let help = false;
+  let version = false;
+
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      passThrough.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq === -1 ? arg : arg.slice(0, eq);
+    const inline = eq === -1 ? undefined : arg.slice(eq + 1);
+    const noValue = (): void => {
+      if (inline !== undefined) throw new UsageError(`option ${name} takes no value, got '${arg}'`);
+    };
+    switch (name) {
+      case '-h':
+      case '--help':
+        noValue();
+        help = true;
+        break;
+      case '-v':
+      case '--version':
+        noValue();
+        version = true;
+        break;
+      case '-q':
+      case '--quiet':
+        noValue();
+        quiet = true;
+        break;
+      case '--top':
+        noValue();
+        top = true;
+        break;
+      case '--stats':
+        if (inline === undefined || inline === 'table') stats = 'table';
+        else if (inline === 'json') stats = 'json';
+        else throw new UsageError(`--stats is --stats (a table) or --stats=json, got '${arg}'`);
+        break;
+      case '--schedulers': {
+        let value = inline;
+        if (value === undefined) {
+          value = argv[i + 1];
+          if (value === undefined || value === '--') throw new UsageError('--schedulers needs a number, as in --schedulers 4');
+          i++;
+        }
+        schedulers = parseSchedulers(value);
+        break;
+      }
+      default:
+        throw new UsageError(`unknown option '${name}' (see beamjs --help; ${SCRIPT_FLAGS_HINT})`);
+    }
+  }
+
+  if (help) return { kind: 'help', requested: true };
+  if (version) return { kind: 'version' };
+  const [command, script, ...rest] = positionals;
+  if (command === undefined) return { kind: 'help', requested: false };
+  if (command === 'help') return { kind: 'help', requested: true };
+  if (command !== 'run') {
+    const hint = /\.[cm]?[jt]sx?$/.test(command) ? `: did you mean 'beamjs run ${command}'?` : ' (the command is run: beamjs run <script>)';
+    throw new UsageError(`unknown command '${command}'${hint}`);
+  }
+  if (script === undefined) throw new UsageError('run needs a script: beamjs run <script.ts> [-- args...]');
+  if (quiet && stats !== 'off') throw new UsageError('--quiet turns the stats off: use --quiet or --stats, not both');
+  if (quiet && top) throw new UsageError('--quiet turns the live view off: use --quiet or --top, not both');
+  return { kind: 'run', options: { script, args: [...rest, ...passThrough], schedulers, stats, top, quiet } };
+}
+
+/** A whole number >= 1, written as plain digits ("4", not "4.0", "0x4" or " 4"). */
+function parseSchedulers(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1) {
+    throw new UsageError(`--schedulers needs a whole number of at least 1, got '${text}'`);
+  }
+  return n;
+}

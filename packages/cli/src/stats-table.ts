@@ -1,0 +1,67 @@
+import type { SchedulerStats } from '@beamjs/scheduler';
+import { count, percent, renderTable } from './table.js';
+
+/**
+ * The statistics printed at exit (`--stats`, `--stats=json`), from the schedulers' counters
+ * as they stand when main has ended (before the VM stops).
+ */
+export interface StatsReport {
+  /** Wall-clock time main ran, from its spawn to its end, in ms. */
+  wallMs: number;
+  schedulers: SchedulerStats[];
+  /** Sums over the schedulers; `utilization` is their mean; `sleeping` is true when all sleep. */
+  total: Omit<SchedulerStats, 'id'>;
+}
+
+export function statsReport(schedulers: SchedulerStats[], wallMs: number): StatsReport {
+  const sum = (f: (s: SchedulerStats) => number): number => schedulers.reduce((acc, s) => acc + f(s), 0);
+  const n = Math.max(1, schedulers.length);
+  return {
+    wallMs: Math.round(wallMs),
+    schedulers,
+    total: {
+      runQueue: sum((s) => s.runQueue),
+      queuedJobs: sum((s) => s.queuedJobs),
+      processes: sum((s) => s.processes),
+      utilization: sum((s) => s.utilization) / n,
+      steps: sum((s) => s.steps),
+      spawned: sum((s) => s.spawned),
+      exited: sum((s) => s.exited),
+      steals: sum((s) => s.steals),
+      migrationsIn: sum((s) => s.migrationsIn),
+      migrationsOut: sum((s) => s.migrationsOut),
+      messagesIn: sum((s) => s.messagesIn),
+      messagesOut: sum((s) => s.messagesOut),
+      longSchedules: sum((s) => s.longSchedules),
+      sleeping: schedulers.every((s) => s.sleeping),
+    },
+  };
+}
+
+/**
+ *     8 schedulers, 1.42 s
+ *     scheduler   util  spawned  exited  steps  steals  migr in  migr out  msgs in  msgs out
+ *     ---------  -----  -------  ------  -----  ------  -------  --------  -------  --------
+ *     0          97.1%       12      12     40       3        0         0       12        1
+ *     ...
+ *     total      95.4%       81      81    243      57        0         0       81       81
+ */
+export function formatStatsTable(report: StatsReport): string {
+  const row = (label: string, s: Omit<SchedulerStats, 'id'>): string[] => [
+    label,
+    percent(s.utilization),
+    count(s.spawned),
+    count(s.exited),
+    count(s.steps),
+    count(s.steals),
+    count(s.migrationsIn),
+    count(s.migrationsOut),
+    count(s.messagesIn),
+    count(s.messagesOut),
+  ];
+  const header = ['scheduler', 'util', 'spawned', 'exited', 'steps', 'steals', 'migr in', 'migr out', 'msgs in', 'msgs out'];
+  const rows = [...report.schedulers.map((s) => row(String(s.id), s)), row('total', report.total)];
+  const n = report.schedulers.length;
+  const title = `${n} scheduler${n === 1 ? '' : 's'}, ${(report.wallMs / 1000).toFixed(2)} s`;
+  return `${title}\n${renderTable(header, rows, header.map((_, c) => c > 0))}`;
+}

@@ -1,0 +1,32 @@
+/** The text of `beamjs --help`. */
+export const USAGE = `beamjs: run a process-based script across all cores
+
+Usage:
+  beamjs run <script.ts|script.js> [options] [-- args...]
+  beamjs --help | --version
+
+The script exports main(ctx, args): it runs as the first process, with the words after
+the script (or after --) as args. Every scheduler thread loads the script too, so the
+processes main spawns can run on any core. TypeScript runs as is, with no build step.
+
+Options:
+  --schedulers <n>  scheduler threads (default: one per core; 1 is allowed)
+  --stats           print a table of per-scheduler statistics at exit (on stderr)
+  --stats=json      print the statistics as one line of JSON, the last line of stdout
+  --top             a live view while it runs: utilization, run queues, processes,
+                    message rate (redrawn in place on a terminal, one line per second
+                    otherwise; on stderr)
+  -q, --quiet       no crash reports, no statistics
+  -h, --help        this text
+  -v, --version     the version of beamjs
+
+Exit codes:
+  0        main returned (or exited with reason normal)
+  n        main returned and the script set process.exitCode = n
+  1        main crashed or exited with another reason, or the script could not be loaded
+  2        bad command line
+  130/143  stopped by SIGINT (Ctrl-C) / SIGTERM: every process got the exit signal shutdown
+
+Example:
+  beamjs run examples/primes.ts --stats -- 10000000
+`;

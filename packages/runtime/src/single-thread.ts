@@ -1,4 +1,6 @@
 import { LocalNames } from './registry.js';
+import { BeamError } from './errors.js';
+import { SLOT_SPACE } from './pid.js';
 import { Runtime, type RuntimeOptions } from './runtime.js';
 import { defaultReporter } from './report.js';
 import type { Host, NameRegistry, RuntimeEvent, SpawnJob } from './host.js';
@@ -10,16 +12,24 @@ class SingleThreadHost implements Host {
   readonly names: NameRegistry = new LocalNames();
   runtime!: Runtime;
   private nextSlot = 1;
+  /** The next pid of each released slot: same slot, next generation. */
   private readonly free: number[] = [];
 
   constructor(private readonly onReport: (event: RuntimeEvent) => void) {}
 
   allocatePid(): number {
-    // Pids are not reused on one thread: a stale pid must never reach a new process.
+    // A slot is reused with a new generation, so a stale pid never reaches the new process.
+    const reused = this.free.pop();
+    if (reused !== undefined) return reused;
+    if (this.nextSlot === SLOT_SPACE) {
+      throw new BeamError('ERR_INVALID_ARGUMENT', `cannot spawn: ${SLOT_SPACE} processes are alive on this runtime, the most it holds; let some exit first`);
+    }
     return this.nextSlot++;
   }
 
-  releasePid(): void {}
+  releasePid(pid: number): void {
+    this.free.push(pid + SLOT_SPACE);
+  }
 
   isAlive(): boolean {
     return false;

@@ -166,10 +166,10 @@ export class Scheduler extends NodeHost {
     }
     if (target < 0 || mine < 4 || mine < lightest * 2 + 4) return;
     let budget = Math.floor((mine - lightest) / 3);
-    for (const [pid, proc] of this.runtime.procs) {
+    for (const proc of this.runtime.procs.values()) {
       if (budget === 0) break;
       if (!proc.isActor || proc.busy || proc.status !== 'runnable') continue;
-      if (this.migrate(pid, target)) budget--;
+      if (this.migrate(proc.self, target)) budget--;
     }
     this.flush();
   }

@@ -37,6 +37,9 @@ export class CrashReporter {
       case 'crash':
         if (event.pid !== this.mainPid) this.write(this.format(event));
         return;
+      case 'supervisor':
+        this.write(this.format(event));
+        return;
       case 'long_schedule':
         return;
       case 'scheduler_down':
@@ -54,7 +57,7 @@ export class CrashReporter {
   }
 
   private format(event: RuntimeEvent): string {
-    if (event.type !== 'crash' || !isCrash(event.reason)) return formatEvent(event);
+    if ((event.type !== 'crash' && event.type !== 'supervisor') || !isCrash(event.reason)) return formatEvent(event);
     return formatEvent({ ...event, reason: { ...event.reason, stack: this.cleanStack(event.reason.stack) } });
   }
 

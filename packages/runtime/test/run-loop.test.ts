@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defineProcess, type Context, type Pid } from '../src/index.js';
 import { quietRuntime } from './helpers.js';
 
-type Ball = { ball: Pid<Ball> | undefined; left: number };
+type Ball = { ball: Pid<Ball | 'stop'>; left: number };
 
 /** Plays ping-pong with whoever sends it the ball, until the rally is over. */
 const player = defineProcess(import.meta.url, 'run-loop.player', async (ctx: Context<Ball | 'stop'>, done: Pid<'over'>) => {
@@ -10,7 +10,7 @@ const player = defineProcess(import.meta.url, 'run-loop.player', async (ctx: Con
     const m = await ctx.receive();
     if (m === 'stop') return;
     if (m.left === 0) ctx.send(done, 'over');
-    else ctx.send(m.ball!, { ball: ctx.self, left: m.left - 1 });
+    else ctx.send(m.ball, { ball: ctx.self, left: m.left - 1 });
   }
 });
 

@@ -1,4 +1,16 @@
-import { BeamError, ProcessExit, crashReason, defineProcess, loadDefinition, type Context, type CrashReason, type ProcessDefinition } from '@beamjs/runtime';
+import {
+  BeamError,
+  ProcessExit,
+  crashReason,
+  defineProcess,
+  loadDefinition,
+  lookupDefinition,
+  splitKey,
+  type Context,
+  type CrashReason,
+  type Definition,
+  type ProcessDefinition,
+} from '@beamjs/runtime';
 
 /**
  * The processes behind `vm.run` and `vm.map`: they load the user's definition by key (on
@@ -12,10 +24,37 @@ export type JobReply =
 export const isJobReply = (m: unknown): m is JobReply =>
   typeof m === 'object' && m !== null && typeof (m as JobReply).tag === 'number' && typeof (m as JobReply).ok === 'boolean';
 
-async function userFunction(key: string): Promise<ProcessDefinition> {
-  const def = await loadDefinition(key);
+/**
+ * The user's definition: at once if this thread knows it (so a synchronous function runs to
+ * its end in the job's first step, and its scheduler takes no other job meanwhile), else once
+ * its module has been imported here.
+ */
+function userFunction(key: string, scheduler: number): ProcessDefinition | Promise<ProcessDefinition> {
+  const known = lookupDefinition(key);
+  return known ? callable(known) : load(key, scheduler).then(callable);
+}
+
+async function load(key: string, scheduler: number): Promise<Definition> {
+  try {
+    return await loadDefinition(key);
+  } catch (err) {
+    // The module exists on the caller's side (the definition came from it) but does not load here.
+    const cause = err instanceof BeamError ? (err as Error & { cause?: unknown }).cause : undefined;
+    if (cause === undefined) throw err;
+    const { moduleUrl, name } = splitKey(key);
+    throw new BeamError(
+      'ERR_LOAD_FAILED',
+      `cannot run '${name}': its module ${moduleUrl} failed to load in scheduler ${scheduler}: ${(cause as Error)?.message ?? String(cause)}. ` +
+        `Every module with definitions is imported again in each scheduler thread: make it import cleanly on its own, with no main-thread-only side effects at its top level ` +
+        `(move those into a function, or into a module the definitions do not import).`,
+      { cause },
+    );
+  }
+}
+
+function callable(def: Definition): ProcessDefinition {
   if (def.kind !== 'process') {
-    throw new BeamError('ERR_INVALID_ARGUMENT', `${def.name} is a ${def.kind} definition: vm.run and vm.map call process definitions (defineProcess)`);
+    throw new BeamError('ERR_NOT_A_DEFINITION', `${def.name} is a ${def.kind} definition: vm.run and vm.map call process definitions (defineProcess)`);
   }
   return def;
 }
@@ -42,8 +81,10 @@ export const runJob = defineProcess(
   async (ctx: Context<unknown>, key: string, args: unknown[], replyTo: number, tag: number) => {
     let outcome: JobReply;
     try {
-      const def = await userFunction(key);
-      outcome = { tag, ok: true, value: await def.body(ctx, ...args) };
+      const found = userFunction(key, ctx.schedulerId);
+      const def = isThenable(found) ? await found : found;
+      const value = def.body(ctx, ...args);
+      outcome = { tag, ok: true, value: isThenable(value) ? await value : value };
     } catch (err) {
       if (err instanceof ProcessExit) throw err;
       outcome = failure(tag, err);
@@ -59,8 +100,8 @@ export const mapChunk = defineProcess(
     let outcome: JobReply;
     let index = 0;
     try {
-      const def = await userFunction(key);
-      const body = def.body;
+      const found = userFunction(key, ctx.schedulerId);
+      const body = (isThenable(found) ? await found : found).body;
       const results = new Array(items.length);
       for (; index < items.length; index++) {
         const result = body(ctx, items[index]);
@@ -75,6 +116,6 @@ export const mapChunk = defineProcess(
   },
 );
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
 }

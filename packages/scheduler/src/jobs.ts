@@ -29,6 +29,8 @@ export interface MapOptions {
   signal?: AbortSignal;
   /** Per job (chunk) timeout in ms. */
   timeout?: number;
+  /** As for `run`: after a cancellation, stop the threads of chunks still running this many ms later. */
+  hardCancelAfterMs?: number;
 }
 
 interface Pending {
@@ -50,6 +52,7 @@ export class JobBoard {
   private nextTag = 0;
   private readonly cancelFlags: Int32Array;
   private closed: Error | undefined;
+  private readonly watched = new Map<AbortSignal, { callbacks: Set<() => void>; listener: () => void }>();
 
   constructor(
     private readonly sink: Context<unknown>,
@@ -76,7 +79,15 @@ export class JobBoard {
 
   private start(runner: ProcessDefinition, key: string, args: unknown[], options: RunOptions): Promise<unknown> {
     if (this.closed) return Promise.reject(this.closed);
-    if (options.signal?.aborted) return Promise.reject(cancelledError(options.signal));
+    const { signal, timeout, hardCancelAfterMs: hard } = options;
+    if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
+      return Promise.reject(new BeamError('ERR_INVALID_OPTION', `timeout must be a number of ms >= 0, got ${String(timeout)}`));
+    }
+    if (hard !== undefined && (typeof hard !== 'number' || !(hard >= 0))) {
+      return Promise.reject(new BeamError('ERR_INVALID_OPTION', `hardCancelAfterMs must be a number of ms >= 0, got ${String(hard)}`));
+    }
+    // An aborted signal: the job is never created.
+    if (signal?.aborted) return Promise.reject(cancelledError(signal));
     return new Promise((resolve, reject) => {
       const tag = ++this.nextTag;
       let pid: number;
@@ -90,24 +101,41 @@ export class JobBoard {
       this.pending.set(tag, entry);
       this.byRef.set(ref, tag);
       const cleanups: (() => void)[] = [];
-      if (options.signal) {
-        const signal = options.signal;
-        const onAbort = () => this.cancel(tag, cancelledError(signal), options.hardCancelAfterMs);
-        signal.addEventListener('abort', onAbort, { once: true });
-        cleanups.push(() => signal.removeEventListener('abort', onAbort));
-      }
-      if (options.timeout !== undefined) {
-        if (typeof options.timeout !== 'number' || !(options.timeout >= 0)) {
-          throw new BeamError('ERR_INVALID_OPTION', `timeout must be a number of ms >= 0, got ${String(options.timeout)}`);
-        }
-        const timer = setTimeout(
-          () => this.cancel(tag, new BeamError('ERR_JOB_TIMEOUT', `the job did not finish within ${options.timeout} ms`), options.hardCancelAfterMs),
-          options.timeout,
-        );
+      if (signal) cleanups.push(this.onAbort(signal, () => this.cancel(tag, cancelledError(signal), hard)));
+      if (timeout !== undefined) {
+        const timer = setTimeout(() => this.cancel(tag, new BeamError('ERR_JOB_TIMEOUT', `the job did not finish within ${timeout} ms`), hard), timeout);
         cleanups.push(() => clearTimeout(timer));
       }
       if (cleanups.length) entry.cleanup = () => cleanups.forEach((c) => c());
     });
+  }
+
+  /**
+   * Runs `then` when `signal` aborts; returns the undo. One listener per signal however many
+   * jobs share it (a map's chunks, or a program passing one signal to many runs), so a shared
+   * signal never reaches Node's MaxListenersExceededWarning.
+   */
+  private onAbort(signal: AbortSignal, then: () => void): () => void {
+    let watch = this.watched.get(signal);
+    if (!watch) {
+      const callbacks = new Set<() => void>();
+      const listener = () => {
+        this.watched.delete(signal);
+        for (const callback of [...callbacks]) callback();
+      };
+      watch = { callbacks, listener };
+      this.watched.set(signal, watch);
+      signal.addEventListener('abort', listener, { once: true });
+    }
+    const w = watch;
+    w.callbacks.add(then);
+    return () => {
+      w.callbacks.delete(then);
+      if (w.callbacks.size === 0 && this.watched.get(signal) === w) {
+        this.watched.delete(signal);
+        signal.removeEventListener('abort', w.listener);
+      }
+    };
   }
 
   /**
@@ -131,10 +159,11 @@ export class JobBoard {
     this.settle(tag, entry);
     entry.reject(error);
     if (this.host.reclaimOwnJob(entry.pid)) {
-      // Never started: it simply never runs.
+      // Never started: it simply never runs. Its pid dies first, so that the demonitor finds no
+      // process and is dropped, rather than held for a job that will never start.
+      this.host.releasePid(entry.pid);
       this.sink.demonitor(entry.ref, { flush: true });
       this.byRef.delete(entry.ref);
-      this.host.releasePid(entry.pid);
       return;
     }
     requestCancel(this.cancelFlags, entry.pid);
@@ -186,9 +215,9 @@ export class JobBoard {
     if (!Number.isInteger(size) || size < 1) throw new BeamError('ERR_INVALID_OPTION', `chunkSize must be a whole number >= 1, got ${String(options.chunkSize)}`);
     const source = toAsyncIterator(items);
     const controller = new AbortController();
-    const onOuterAbort = () => controller.abort(options.signal?.reason);
-    options.signal?.addEventListener('abort', onOuterAbort, { once: true });
-    if (options.signal?.aborted) controller.abort(options.signal.reason);
+    const outer = options.signal;
+    const stopWatching = outer ? this.onAbort(outer, () => controller.abort(outer.reason)) : undefined;
+    if (outer?.aborted) controller.abort(outer.reason);
     type Done = { chunk: number; first: number; values?: unknown[]; error?: Error };
     const inFlight = new Map<number, Promise<Done>>();
     const finished = new Map<number, Done>();
@@ -212,7 +241,7 @@ export class JobBoard {
           const chunk = nextChunk++;
           const first = nextIndex;
           nextIndex += batch.length;
-          const job = this.start(mapChunk, def.key, batch, { signal: controller.signal, timeout: options.timeout }).then(
+          const job = this.start(mapChunk, def.key, batch, { signal: controller.signal, timeout: options.timeout, hardCancelAfterMs: options.hardCancelAfterMs }).then(
             (values): Done => ({ chunk, first, values: values as unknown[] }),
             (error: Error): Done => ({ chunk, first, error }),
           );
@@ -221,7 +250,12 @@ export class JobBoard {
         if (inFlight.size === 0) return;
         const done = await Promise.race(inFlight.values());
         inFlight.delete(done.chunk);
-        if (done.error) throw done.error;
+        if (done.error) {
+          // The item's index in the whole input, not in its chunk.
+          const failed = done.error as Error & { index?: number };
+          if (typeof failed.index === 'number') failed.index += done.first;
+          throw done.error;
+        }
         if (!ordered) {
           for (let i = 0; i < done.values!.length; i++) yield [done.first + i, done.values![i]];
           continue;
@@ -236,7 +270,7 @@ export class JobBoard {
     } finally {
       // An error, an abort, or a consumer that stopped early: cancel what is still running.
       if (inFlight.size) controller.abort(new BeamError('ERR_CANCELLED', 'the map was stopped'));
-      options.signal?.removeEventListener('abort', onOuterAbort);
+      stopWatching?.();
       await source.return?.();
     }
   }

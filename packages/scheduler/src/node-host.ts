@@ -1,7 +1,10 @@
 import { serialize } from 'node:v8';
 import type { MessagePort, TransferListItem } from 'node:worker_threads';
 import {
+  BeamError,
   Runtime,
+  loadDefinition,
+  lookupDefinition,
   slotOf,
   type Definition,
   type Host,
@@ -75,6 +78,10 @@ export class NodeHost implements Host {
   }
 
   releasePid(pid: number): void {
+    // Signals held for a job that never started are still counted: uncount them, or the slot
+    // keeps an in-flight count that keeps thieves off every later job in it.
+    const held = this.heldForJob.get(pid);
+    if (held?.length) this.dir.uncount(pid, held.length);
     this.dir.release(pid);
     this.slots.give(slotOf(pid));
     this.heldForJob.delete(pid);
@@ -226,9 +233,25 @@ export class NodeHost implements Host {
   }
 
   private attach(moving: MigratingProcess): void {
+    this.counters.migrationsIn++;
+    if (lookupDefinition(moving.key)) {
+      this.install(moving);
+      return;
+    }
+    // This thread has not imported the process's module yet (definitions load lazily, e.g. a
+    // GenServer started by vm.run's caller without `modules`): import it first. We own the pid
+    // already, so signals that arrive meanwhile wait in `arrivals` and are applied in order.
+    loadDefinition(moving.key).then(
+      () => this.install(moving),
+      (err: unknown) => {
+        throw new BeamError('ERR_LOAD_FAILED', `process ${moving.pid} migrated here but its module failed to load: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+      },
+    );
+  }
+
+  private install(moving: MigratingProcess): void {
     const arrived = this.arrivals.get(moving.pid) ?? [];
     this.arrivals.delete(moving.pid);
-    this.counters.migrationsIn++;
     this.runtime.attach(moving, arrived);
   }
 

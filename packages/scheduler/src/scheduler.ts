@@ -127,6 +127,9 @@ export class Scheduler extends NodeHost {
   }
 
   protected override jobPublished(): void {
+    // A job published by a continuation that runs after this loop went idle (a process that
+    // spawns after a few awaits) would wait for the next wake-up: look at our ring again.
+    this.runtime.wake();
     // Wake one sleeping peer: there is now something to take.
     const sleeping = this.stats.sleeping;
     for (let k = 1; k < this.schedulers; k++) {

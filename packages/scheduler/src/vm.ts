@@ -4,6 +4,7 @@ import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'n
 import * as Comlink from 'comlink';
 import {
   BeamError,
+  GenServer,
   Runtime,
   SLOT_SPACE,
   assertDefinition,
@@ -22,6 +23,8 @@ import {
   type ProcessInfo,
   type Ref,
   type RuntimeEvent,
+  type ServerRef,
+  type ServerTypes,
 } from '@beamjs/runtime';
 import { Directory, MAIN_NODE, NO_OWNER, ownerOf } from './directory.js';
 import { JobRing } from './job-ring.js';
@@ -338,6 +341,35 @@ export class VM {
     return match === undefined ? (timeout === undefined ? this.context.receive() : this.context.receive(timeout)) : timeout === undefined ? this.context.receive(match) : this.context.receive(match, timeout);
   }
 
+  /**
+   * `GenServer.call` from the main thread: sends `request` to the server and resolves with its
+   * reply, typed by the server's `calls`. Each call waits in a mailbox of its own, so calls may
+   * run concurrently with each other and with `vm.receive`. Failure modes as `GenServer.call`:
+   * ERR_CALL_TIMEOUT (default 5000 ms), ERR_NOPROC (not alive / no such name), ERR_CALL_EXIT.
+   */
+  call<C extends object, K extends keyof C & string>(
+    server: ServerRef<{ calls: C }>,
+    request: { type: K } & GenServer.FieldsOf<C[K]>,
+    timeout?: number,
+  ): Promise<GenServer.ReplyOfMethod<C[K]>>;
+  /** An untyped call: a server defined without `calls`, a plain pid, or a plain name. */
+  call(server: ServerRef<{ calls?: undefined }>, request: unknown, timeout?: number): Promise<unknown>;
+  async call(server: ServerRef<any>, request: unknown, timeout?: number): Promise<unknown> {
+    this.checkRunning();
+    const ctx = this.mailbox();
+    try {
+      return await GenServer.call(ctx, server as ServerRef<{ calls?: undefined }>, request, timeout);
+    } finally {
+      ctx.exit();
+    }
+  }
+
+  /** `GenServer.cast` from the main thread: fire and forget (a dead server just loses it). */
+  cast<T extends ServerTypes>(server: ServerRef<T>, request: GenServer.CastOf<T>): void {
+    this.checkRunning();
+    GenServer.cast(this.context, server, request);
+  }
+
   whereis<M = unknown>(name: string): Pid<M> | undefined {
     return this.names.whereis(name) as Pid<M> | undefined;
   }
@@ -363,15 +395,29 @@ export class VM {
 
   // ---- parallel work ------------------------------------------------------------------------
 
-  /** Runs `def(ctx, ...args)` on some scheduler and resolves with what it returns. */
+  /**
+   * Runs `def(ctx, ...args)` on some scheduler and resolves with what it returns (copied, or
+   * shared for SharedArrayBuffers). An error it throws rejects with its name, message and stack.
+   */
   run<D extends ProcessDefinition<any, any, any>>(def: D, ...args: RunArgs<D>): Promise<Awaited<RunResult<D>>> {
     return this.runWith(def, args, {});
   }
 
-  /** `run` with options: an AbortSignal, a timeout, hard cancellation, transfer lists. */
-  runWith<D extends ProcessDefinition<any, any, any>>(def: D, args: RunArgs<D>, options: RunOptions): Promise<Awaited<RunResult<D>>> {
-    this.checkRunning();
-    assertDefinition(def, 'vm.run');
+  /**
+   * `run` with options: an AbortSignal, a timeout, hard cancellation, transfer lists.
+   *
+   * ```ts
+   * await vm.runWith(parse, [bytes], { signal, timeout: 1000, hardCancelAfterMs: 200, transfer: [bytes] });
+   * ```
+   */
+  runWith<D extends ProcessDefinition<any, any, any>>(def: D, args: RunArgs<D>, options: RunOptions = {}): Promise<Awaited<RunResult<D>>> {
+    try {
+      this.checkRunning();
+      checkJobDefinition(def, 'vm.run');
+      if (!Array.isArray(args)) throw new BeamError('ERR_INVALID_ARGUMENT', `vm.runWith(def, args, options): args must be an array, got ${typeof args}`);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.jobs.run(def, args, options) as Promise<Awaited<RunResult<D>>>;
   }
 
@@ -389,7 +435,7 @@ export class VM {
 
   private mapIndexed(items: Iterable<unknown> | AsyncIterable<unknown>, def: ProcessDefinition, options: MapOptions): AsyncIterable<[number, unknown]> {
     this.checkRunning();
-    assertDefinition(def, 'vm.map');
+    checkJobDefinition(def, 'vm.map');
     return this.jobs.map(items, def, { ...options, concurrency: options.concurrency ?? this.schedulers * 4 });
   }
 
@@ -468,6 +514,18 @@ export class VM {
 
   private checkRunning(): void {
     if (this.stopping) throw new BeamError('ERR_VM_STOPPED', 'the VM has been stopped: start a new one with startVM()');
+  }
+}
+
+/** vm.run and vm.map call process definitions (`defineProcess`), found by key in every thread. */
+function checkJobDefinition(def: unknown, where: string): asserts def is ProcessDefinition {
+  assertDefinition(def, where);
+  if (def.kind !== 'process') {
+    throw new BeamError(
+      'ERR_NOT_A_DEFINITION',
+      `${where} calls a function and resolves with its result, so it needs a defineProcess definition; '${def.name}' is a ${def.kind === 'actor' ? 'defineActor or GenServer' : def.kind} definition. ` +
+        `Start it with vm.spawn (or GenServer.start(vm.context, ...)) and talk to it with vm.send / vm.call instead.`,
+    );
   }
 }
 

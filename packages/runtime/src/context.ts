@@ -2,6 +2,7 @@ import type { AnyPid, Dest, Pid, Ref } from './pid.js';
 import type { Definition, MessageOf, ArgsOf } from './definition.js';
 import type { ExitReason } from './reasons.js';
 import type { ProcessInfo } from './info.js';
+import type { RuntimeEvent } from './host.js';
 
 /** What `receive` resolves to when its timeout passes first (Erlang's `after`). */
 export const TIMEOUT: unique symbol = Symbol.for('beamjs.timeout');
@@ -44,6 +45,12 @@ export interface Context<Msg = unknown> {
   spawnLink<D extends Definition>(def: D, ...args: ArgsOf<D>): Pid<MessageOf<D>>;
   /** Spawns and monitors atomically: the DOWN message is guaranteed even if the child dies at once. */
   spawnMonitor<D extends Definition>(def: D, ...args: ArgsOf<D>): [Pid<MessageOf<D>>, Ref];
+  /**
+   * Spawns linked and monitored in one step (Erlang's `spawn_opt` with `[link, monitor]`): the
+   * link and the DOWN hold even if the child dies at once, and, as no signal follows the spawn,
+   * the child may still start on any scheduler.
+   */
+  spawnLinkMonitor<D extends Definition>(def: D, ...args: ArgsOf<D>): [Pid<MessageOf<D>>, Ref];
   spawnWith<D extends Definition>(def: D, args: ArgsOf<D>, options: SpawnOptions): Pid<MessageOf<D>>;
 
   /** Links this process to `pid`: when one exits abnormally the other does too (unless it traps exits). */
@@ -75,4 +82,6 @@ export interface Context<Msg = unknown> {
   isAlive(pid: AnyPid): boolean;
   /** Information about a process on this scheduler; undefined if it is not here or not alive. */
   processInfo(pid?: AnyPid): ProcessInfo | undefined;
+  /** Hands an event to the runtime's report sink (how supervisors log their reports). */
+  report(event: RuntimeEvent): void;
 }

@@ -59,3 +59,11 @@ export type {
   NoReplyResult,
   StartOptions,
 } from './behaviours/gen-server-types.js';
+export * as Supervisor from './behaviours/supervisor.js';
+export * as DynamicSupervisor from './behaviours/dynamic-supervisor.js';
+export type { ChildSpec, ChildSpecData, ChildArgs, RestartType, Shutdown, ChildType } from './behaviours/child-spec.js';
+export type { Strategy, SupervisorOptions, DynamicSupervisorOptions, SupervisorRef, ChildInfo, ChildCounts, RefusalReason } from './behaviours/supervisor-types.js';
+export * as Task from './behaviours/task.js';
+export type { Task as TaskHandle, TaskOutcome, StreamOptions as TaskStreamOptions } from './behaviours/task.js';
+export * as Agent from './behaviours/agent.js';
+export type { Agent as AgentPid, AgentName, AgentRef, AgentFn, AgentStartOptions } from './behaviours/agent.js';

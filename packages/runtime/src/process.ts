@@ -7,6 +7,7 @@ import type { AnyPid, Dest, Ref } from './pid.js';
 import type { ExitReason } from './reasons.js';
 import type { ProcessInfo, ProcessStatus } from './info.js';
 import type { Runtime } from './runtime.js';
+import type { RuntimeEvent } from './host.js';
 
 /** Thrown through a process's own stack by `ctx.exit(reason)`, and by any ctx call of a dead process. */
 export class ProcessExit {
@@ -169,6 +170,13 @@ export class Proc implements Context<unknown> {
     return [pid, ref];
   }
 
+  spawnLinkMonitor(def: Definition, ...args: unknown[]): any {
+    this.ensureAlive();
+    const ref = this.rt.makeRef();
+    const pid = this.rt.spawnFrom(this, def, args, { link: true }, ref);
+    return [pid, ref];
+  }
+
   spawnWith(def: Definition, args: unknown[], options: SpawnOptions): any {
     this.ensureAlive();
     assertDefinition(def, 'spawnWith');
@@ -272,6 +280,10 @@ export class Proc implements Context<unknown> {
 
   processInfo(pid: AnyPid = this.self): ProcessInfo | undefined {
     return this.rt.processInfo(pid);
+  }
+
+  report(event: RuntimeEvent): void {
+    this.rt.host.report(event);
   }
 
   info(): ProcessInfo {

@@ -25,6 +25,9 @@ describe('processes on different schedulers', () => {
     const linked = vm.spawnOn(1, linkAndWait, partner, vm.self);
     await vm.receive(isType('linked'));
     const ref = vm.context.monitor(linked);
+    // The monitor and the partner's exit signal reach `linked` from different threads, in no
+    // fixed order: crash the partner only once the monitor is in place.
+    while (!(await vm.processInfo(linked))?.monitoredBy.includes(vm.self)) await new Promise((r) => setTimeout(r, 1));
     vm.send(partner, 'now');
     const down = (await vm.receive((m) => isType('DOWN')(m) && m.ref === ref)) as { reason: { error: string } };
     expect(down.reason.error).toBe('crash requested: now');

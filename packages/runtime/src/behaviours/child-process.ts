@@ -1,0 +1,112 @@
+import { TIMEOUT, type Context } from '../context.js';
+import { loadDefinition } from '../definition.js';
+import { ProcessExit } from '../process.js';
+import { crashReason, type ExitReason } from '../reasons.js';
+import type { SupervisorReport } from '../host.js';
+import { ExitError } from './errors.js';
+import { isServerDefinition } from './gen-server-loop.js';
+import { startServer } from './gen-server.js';
+import { isDownFor, isExitFrom } from './messages.js';
+import type { ChildSpecData, Shutdown } from './child-spec.js';
+
+/**
+ * How a supervisor starts and stops one child: the two halves of OTP's child handling that
+ * Supervisor and DynamicSupervisor share. Both run inside the supervisor process (which traps
+ * exits), in a callback that may wait in a selective receive.
+ */
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Ctx = Context<any>;
+
+export type StartOutcome = { ok: number } | { error: ExitReason };
+
+/**
+ * Starts a child linked to the supervisor. The definition is found by key (its module is
+ * imported on first use on this thread). A GenServer goes through the init handshake, so a
+ * failed `init` is a failed start; any other definition is spawned and linked.
+ */
+export async function startChildProcess(ctx: Ctx, spec: ChildSpecData): Promise<StartOutcome> {
+  try {
+    const def = await loadDefinition(spec.start.key);
+    if (isServerDefinition(def)) {
+      return { ok: await startServer(ctx, def, spec.start.args, { name: spec.start.regName }, true) };
+    }
+    return { ok: ctx.spawnWith(def, spec.start.args as never, { link: true, name: spec.start.regName }) };
+  } catch (err) {
+    // The supervisor itself was killed meanwhile: unwind, do not report a child failure.
+    if (err instanceof ProcessExit) throw err;
+    return { error: err instanceof ExitError ? err.reason : crashReason(err) };
+  }
+}
+
+interface Stopping {
+  pid: number;
+  ref: number;
+  /** The exit reason, if the child had already exited before we asked. */
+  early: { reason: ExitReason } | undefined;
+}
+
+/**
+ * Monitors the child and unlinks it, so its exit comes back exactly once, as a DOWN. A child
+ * that already died has its EXIT in the mailbox: take it, so it is not handled again later.
+ */
+async function prepare(ctx: Ctx, pid: number): Promise<Stopping> {
+  const ref = ctx.monitor(pid);
+  ctx.unlink(pid);
+  const exited = await ctx.receive((m) => isExitFrom(m, pid), 0);
+  return { pid, ref, early: exited === TIMEOUT ? undefined : { reason: exited.reason } };
+}
+
+async function finish(ctx: Ctx, s: Stopping, shutdown: Shutdown, deadline: number): Promise<ExitReason> {
+  if (s.early) {
+    await ctx.receive((m) => isDownFor(m, s.ref));
+    return s.early.reason;
+  }
+  if (shutdown !== 'brutal_kill') {
+    const down = await ctx.receive((m) => isDownFor(m, s.ref), Math.max(0, deadline - Date.now()));
+    if (down !== TIMEOUT) return down.reason;
+    ctx.exit(s.pid, 'kill');
+  }
+  const down = await ctx.receive((m) => isDownFor(m, s.ref));
+  return down.reason;
+}
+
+function signal(ctx: Ctx, s: Stopping, shutdown: Shutdown): number {
+  if (s.early) return 0;
+  ctx.exit(s.pid, shutdown === 'brutal_kill' ? 'kill' : 'shutdown');
+  return shutdown === 'brutal_kill' || shutdown === 'infinity' ? Infinity : Date.now() + shutdown;
+}
+
+/**
+ * Stops one child as OTP does: exit signal `shutdown`, wait up to `shutdown` ms for it to go,
+ * then `kill`; `brutal_kill` kills at once; `infinity` waits as long as it takes. Resolves with
+ * the child's exit reason.
+ */
+export async function shutdownChild(ctx: Ctx, pid: number, shutdown: Shutdown): Promise<ExitReason> {
+  const s = await prepare(ctx, pid);
+  return finish(ctx, s, shutdown, signal(ctx, s, shutdown));
+}
+
+/** Stops many children at once (DynamicSupervisor): all get the signal, then each is waited for. */
+export async function shutdownAll(ctx: Ctx, children: readonly { pid: number; shutdown: Shutdown }[]): Promise<void> {
+  const stopping: Stopping[] = [];
+  for (const c of children) stopping.push(await prepare(ctx, c.pid));
+  const deadlines = stopping.map((s, i) => signal(ctx, s, children[i]!.shutdown));
+  for (let i = 0; i < stopping.length; i++) await finish(ctx, stopping[i]!, children[i]!.shutdown, deadlines[i]!);
+}
+
+/** Sends a supervisor report to the runtime's log. */
+export function report(
+  ctx: Ctx,
+  name: string,
+  context: SupervisorReport['context'],
+  child: { id: string; pid: number | undefined },
+  reason: ExitReason,
+): void {
+  ctx.report({ type: 'supervisor', pid: ctx.self, name, context, child, reason });
+}
+
+/** The supervisor's name in its reports: its registered name, else `fallback`. */
+export function reportName(ctx: Ctx, fallback: string): string {
+  return ctx.processInfo()?.registeredName ?? fallback;
+}

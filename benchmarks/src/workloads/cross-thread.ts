@@ -4,7 +4,7 @@
  * message (round trips). Each reports the scheduler it ran on, so the harness can check
  * that the messages really crossed threads.
  */
-import { defineProcess, type Context, type Pid } from '@beamjs/runtime';
+import { defineActor, defineProcess, type Context, type Pid } from '@beamjs/runtime';
 
 export type Item = { seq: number };
 export type SinkReport = { t: 'sink'; received: number; inOrder: boolean; scheduler: number };
@@ -21,6 +21,26 @@ export const sink = defineProcess(import.meta.url, 'xt.sink', async (ctx: Contex
     if (m.seq !== i) inOrder = false;
   }
   ctx.send(report, { t: 'sink', received: count, inOrder, scheduler: ctx.schedulerId });
+});
+
+interface ActorSinkState {
+  count: number;
+  received: number;
+  inOrder: boolean;
+  report: Pid<SinkReport>;
+}
+
+/** The same sink as an actor (a callback per message, no coroutine to resume): reports and exits after `count`. */
+export const actorSink = defineActor(import.meta.url, 'xt.actorSink', {
+  init: (_ctx: Context<Item>, count: number, report: Pid<SinkReport>): ActorSinkState => ({ count, received: 0, inOrder: true, report }),
+  handle(ctx: Context<Item>, m: Item, state: ActorSinkState): ActorSinkState {
+    if (m.seq !== state.received) state.inOrder = false;
+    if (++state.received === state.count) {
+      ctx.send(state.report, { t: 'sink', received: state.received, inOrder: state.inOrder, scheduler: ctx.schedulerId });
+      return ctx.exit();
+    }
+    return state;
+  },
 });
 
 /** Sends `count` messages `{ seq }` to `to`, as fast as it can. */

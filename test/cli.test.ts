@@ -257,4 +257,21 @@ describe('beamjs: help, version, signals, examples', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^9,592 primes below 100,000 \(10 chunks, \d+\.\d\d s\)\n$/);
   });
+
+  it('runs examples/supervision-tree.ts: every request served while workers crash, with supervisor reports', async () => {
+    const r = await beamjs(['run', 'examples/supervision-tree.ts', '--', '200', '4', '0.2']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^served 200\/200 requests \(0 wrong answers\) with 4 workers/);
+    // Each crash is a supervisor report, Elixir style, pointing at the example's line.
+    expect(r.stderr).toMatch(/\[error\] Child worker-\d <\d+\.\d+> of Supervisor <\d+\.\d+> \(supervisor\) terminated\n\*\* \(Error\) worker \d crashed \(simulated\)/);
+    expect(r.stderr).toMatch(/at square \(examples\/supervision-tree\.ts:\d+:\d+\)/);
+  });
+
+  it('runs examples/query-server.ts and examples/query-server-genserver.ts', async () => {
+    for (const example of ['examples/query-server.ts', 'examples/query-server-genserver.ts']) {
+      const r = await beamjs(['run', example, '--', '20']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^query 1 result, query 2 result, query 3 result, query 4 result, query 5 result\n/);
+    }
+  });
 });

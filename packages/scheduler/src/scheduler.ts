@@ -71,6 +71,10 @@ export class Scheduler extends NodeHost {
     if (++this.slices % HOUSEKEEPING_EVERY === 0) {
       this.flush();
       this.writeStats();
+      // Our own jobs are our run queue's too: a scheduler that never goes idle still starts
+      // one now and then, or a job only we may start (one signalled before it started) would
+      // wait for as long as we stay busy. Thieves take the rest meanwhile.
+      this.startOwnJob();
     }
   }
 
@@ -96,17 +100,21 @@ export class Scheduler extends NodeHost {
     setImmediate(this.flush);
   }
 
+  /** Starts our own oldest published job, if any is left. */
+  private startOwnJob(): boolean {
+    const own = this.ring.claim(() => true);
+    if (!own) return false;
+    this.ring.finish(own);
+    const entry = this.published.get(own.pid);
+    this.published.delete(own.pid);
+    const job = entry?.job ?? (deserialize(own.bytes) as SpawnJob);
+    this.startJob(job, []);
+    return true;
+  }
+
   /** Takes one job: our own oldest first, else one from another node's ring. */
   private findWork(): boolean {
-    const own = this.ring.claim(() => true);
-    if (own) {
-      this.ring.finish(own);
-      const entry = this.published.get(own.pid);
-      this.published.delete(own.pid);
-      const job = entry?.job ?? (deserialize(own.bytes) as SpawnJob);
-      this.startJob(job, []);
-      return true;
-    }
+    if (this.startOwnJob()) return true;
     if (!this.stealing) return false;
     for (let k = 0; k < this.victims.length; k++) {
       const victim = this.victimIds[k];

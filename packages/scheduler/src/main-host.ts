@@ -26,10 +26,14 @@ export class MainHost extends NodeHost {
     super({ ...init, nodeId: MAIN_NODE });
   }
 
-  /** Round-robin over live schedulers, preferring one that sleeps. */
+  /**
+   * Round-robin over live schedulers, preferring one that sleeps. Its flag is cleared as it is
+   * picked: a sleeper picked for one job of a burst is no longer idle for the next, which
+   * would otherwise all go to it before it wakes up and clears the flag itself.
+   */
   pickScheduler(): number {
     const ids = this.schedulerIds();
-    for (const id of ids) if (Atomics.load(this.stats.sleeping, id) === 1) return id;
+    for (const id of ids) if (Atomics.compareExchange(this.stats.sleeping, id, 1, 0) === 1) return id;
     return ids[this.next++ % ids.length];
   }
 

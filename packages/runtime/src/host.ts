@@ -19,6 +19,8 @@ export interface SpawnJob {
   parent: number | undefined;
   /** Registered at spawn time (the registry entry already exists). */
   name: string | undefined;
+  /** Signals sent to it before it started, travelling with it (applied first, in order). */
+  signals?: Signal[];
 }
 
 /** What the runtime tells its host, for logging and statistics. */

@@ -9,7 +9,8 @@
  *   control (Int32 x 16): [TAIL] next index to write (written only by the producer, after the
  *                         cell is complete); [SCAN] a hint: no READY cell below it (any
  *                         consumer may raise it)
- *   cells (CELLS x 32 bytes): Int32 state, offset, length, pad (bytes 0-15); Float64 pid (bytes 16-23)
+ *   cells (CELLS x 32 bytes): Int32 state, offset, length, pad (bytes 0-15); Float64 pid (bytes 16-23);
+ *                             Float64 publication time, epoch ms (bytes 24-31)
  *   arena (ARENA bytes): the serialized jobs, written circularly by the producer
  *
  * A cell goes EMPTY -> READY (producer, after writing arena bytes and fields) -> CLAIMED (the
@@ -28,6 +29,11 @@ const CELL_BYTES = 32;
 /** Int32 and Float64 indices of a cell's fields. */
 const INTS = CELL_BYTES / 4;
 const FLOATS = CELL_BYTES / 8;
+
+/** Milliseconds since the epoch, comparable across threads (each has its own `performance.timeOrigin`). */
+export function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}
 
 export interface RingSizes {
   cells: number;
@@ -87,6 +93,7 @@ export class JobRing {
     this.cells[cell + 1] = offset;
     this.cells[cell + 2] = bytes.length;
     this.pids[(tail & this.mask) * FLOATS + 2] = pid;
+    this.pids[(tail & this.mask) * FLOATS + 3] = epochNow();
     Atomics.store(this.cells, cell, READY);
     // The tail store publishes the cell: a consumer that sees the new tail sees its fields.
     Atomics.store(this.control, TAIL, (tail + 1) | 0);
@@ -131,10 +138,10 @@ export class JobRing {
   }
 
   /**
-   * Claims the oldest READY job that `accept(pid)` agrees to take. The caller must then
-   * either `finish` it (bytes copied) or `unclaim` it.
+   * Claims the oldest READY job that `accept(pid, publishedAt)` agrees to take. The caller must
+   * then either `finish` it (bytes copied) or `unclaim` it.
    */
-  claim(accept: (pid: number) => boolean): ClaimedJob | undefined {
+  claim(accept: (pid: number, publishedAt: number) => boolean): ClaimedJob | undefined {
     const tail = Atomics.load(this.control, TAIL);
     let i = Atomics.load(this.control, SCAN);
     let allTaken = true;
@@ -149,7 +156,7 @@ export class JobRing {
       }
       allTaken = false;
       const pid = this.pids[(i & this.mask) * FLOATS + 2];
-      if (!accept(pid)) continue;
+      if (!accept(pid, this.pids[(i & this.mask) * FLOATS + 3])) continue;
       if (Atomics.compareExchange(this.cells, cell, READY, CLAIMED) !== READY) continue;
       // Re-read under the claim: the producer may have reused the cell since we looked.
       const claimedPid = this.pids[(i & this.mask) * FLOATS + 2];

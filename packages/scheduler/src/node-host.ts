@@ -43,6 +43,9 @@ export interface NodeHostInit {
  *   yet; signals sent after the move can overtake it on another port. They are applied right
  *   after the package.
  */
+/** The most signals a job carries (see carryInJob). */
+const CARRIED_MAX = 8;
+
 export class NodeHost implements Host {
   readonly nodeId: number;
   readonly names: SharedNames;
@@ -109,13 +112,37 @@ export class NodeHost implements Host {
       return;
     }
     if (isJob(before)) {
-      // Ours, not started: hold it, still counted (see the class comment).
+      // Ours, not started: the job carries it if it can, else hold it, still counted (see the class comment).
+      if (inflightOf(before) === 0 && !transfer?.length && this.carryInJob(signal)) return;
       pushTo(this.heldForJob, signal.to, signal);
       this.jobSignalled(signal.to);
     } else {
       this.dir.uncount(signal.to);
       pushTo(this.arrivals, signal.to, signal);
     }
+  }
+
+  /** Whether signals to our unstarted jobs travel inside the job (schedulers) or are held here (see carryInJob). */
+  protected carriesSignals = false;
+
+  /**
+   * Spawn, then send at once: the commonest pattern of actor code. A held signal pins the job
+   * to this node (a thief cannot take the signals with it), so a scheduler that spawns workers
+   * and messages them would run them all itself. Instead the job is taken back from our ring
+   * (only if no thief holds it), the signal is put in it, uncounted, and the job republished:
+   * still stealable, its first messages with it. Only when nothing is held or in flight for it,
+   * so the signals it carries are the oldest it has. A job carries a few at most (each one
+   * means serializing it again): a stream to a process that has not started is held here.
+   */
+  private carryInJob(signal: Signal): boolean {
+    if (!this.carriesSignals || this.heldForJob.has(signal.to)) return false;
+    if ((this.published.get(signal.to)?.job.signals?.length ?? 0) >= CARRIED_MAX) return false;
+    const job = this.reclaimOwnJob(signal.to);
+    if (!job) return false;
+    (job.signals ??= []).push(signal);
+    this.dir.uncount(signal.to);
+    this.publish(job);
+    return true;
   }
 
   submit(job: SpawnJob, _def: Definition): void {
@@ -185,7 +212,9 @@ export class NodeHost implements Host {
     this.dir.started(job.pid, held?.length ?? 0);
     const arrived = this.arrivals.get(job.pid);
     if (arrived) this.arrivals.delete(job.pid);
-    const all = held || arrived || early.length ? [...early, ...(held ?? []), ...(arrived ?? [])] : early;
+    const carried = job.signals;
+    job.signals = undefined;
+    const all = carried || held || arrived || early.length ? [...(carried ?? []), ...early, ...(held ?? []), ...(arrived ?? [])] : early;
     this.runtime.start(job, all);
   }
 

@@ -48,6 +48,8 @@ export interface SchedulerInit {
   cancel: SharedArrayBuffer;
   /** Whether idle schedulers take work from busy ones. */
   stealing: boolean;
+  /** How old a scheduler's job must be before another scheduler takes it (ms). */
+  stealAfterMs: number;
   /** Milliseconds between two load-balancing rounds (0: never rebalance). */
   balanceIntervalMs: number;
 }

@@ -1,7 +1,7 @@
 import { deserialize } from 'node:v8';
 import { Runtime, type SpawnJob } from '@beamjs/runtime';
 import { Directory, MAIN_NODE, makeWord } from './directory.js';
-import { JobRing } from './job-ring.js';
+import { JobRing, epochNow } from './job-ring.js';
 import { NodeHost } from './node-host.js';
 import { SharedNames } from './names.js';
 import { StatsBlock, statsFields } from './stats-block.js';
@@ -28,6 +28,15 @@ export class Scheduler extends NodeHost {
   private slices = 0;
   private readonly schedulers: number;
   private readonly stealing: boolean;
+  /**
+   * How long a job stays its spawner's before a thief may take it (Go's scheduler protects its
+   * `runnext` the same way). Processes that talk to each other are usually spawned together,
+   * and the spawner reaches its own jobs within microseconds once it yields: taking them at
+   * once would split a chatty pair over two threads, where each message costs an event-loop
+   * wake-up (~50 us) instead of a function call. A spawner that stays busy (or is stuck in a
+   * long synchronous process, invariant 6) loses its jobs after this delay.
+   */
+  private readonly stealAfterMs: number;
   private balanceTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(init: SchedulerInit, report: (event: RuntimeEvent) => void) {
@@ -38,10 +47,12 @@ export class Scheduler extends NodeHost {
       ring: new JobRing(init.rings[init.id]),
       report,
     });
+    this.carriesSignals = true;
     this.stats = new StatsBlock(init.stats);
     this.stats.clear(init.id);
     this.schedulers = init.schedulers;
     this.stealing = init.stealing;
+    this.stealAfterMs = init.stealAfterMs;
     // Victims in a fixed order starting after our own id, so thieves spread over victims; the
     // main thread's ring last (its jobs are everyone's).
     for (let k = 1; k < init.schedulers; k++) {
@@ -116,10 +127,20 @@ export class Scheduler extends NodeHost {
   private findWork(): boolean {
     if (this.startOwnJob()) return true;
     if (!this.stealing) return false;
+    const now = epochNow();
+    let youngest = Infinity;
     for (let k = 0; k < this.victims.length; k++) {
       const victim = this.victimIds[k];
       const ring = this.victims[k];
-      const stolen = ring.claim((pid) => this.dir.isCurrent(pid) && this.dir.wordOf(pid) === makeWord(victim, true, 0));
+      // The main thread runs no jobs: its are everyone's at once.
+      const minAge = victim === MAIN_NODE ? 0 : this.stealAfterMs;
+      const stolen = ring.claim((pid, publishedAt) => {
+        if (!this.dir.isCurrent(pid) || this.dir.wordOf(pid) !== makeWord(victim, true, 0)) return false;
+        const age = now - publishedAt;
+        if (age >= minAge) return true;
+        youngest = Math.min(youngest, age);
+        return false;
+      });
       if (!stolen) continue;
       if (!this.dir.transfer(stolen.pid, victim, true, 0, this.nodeId, true)) {
         // Someone signalled it since we looked: it stays with its owner.
@@ -131,8 +152,17 @@ export class Scheduler extends NodeHost {
       this.startJob(deserialize(stolen.bytes) as SpawnJob, []);
       return true;
     }
+    // Jobs too young to take: look again when they are old enough (unless their owner took them).
+    if (youngest !== Infinity && this.recheck === undefined) {
+      this.recheck = setTimeout(() => {
+        this.recheck = undefined;
+        this.runtime.wake();
+      }, Math.max(0, this.stealAfterMs - youngest));
+    }
     return false;
   }
+
+  private recheck: ReturnType<typeof setTimeout> | undefined;
 
   protected override jobPublished(): void {
     // A job published by a continuation that runs after this loop went idle (a process that

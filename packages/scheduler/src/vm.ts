@@ -49,6 +49,12 @@ export interface VMOptions {
   resourceLimits?: ResourceLimits;
   /** Idle schedulers take work from busy ones (default true). */
   stealing?: boolean;
+  /**
+   * How long a new process stays its spawner's before an idle scheduler may take it, in ms
+   * (default 1): processes spawned together usually talk to each other, and a message between
+   * two threads costs far more than one within a thread.
+   */
+  stealAfterMs?: number;
   /** How often schedulers compare loads and move processes, in ms (default 50; 0 turns it off). */
   balanceIntervalMs?: number;
   /** Most live processes at once in the whole VM (default 4,194,304). */
@@ -129,12 +135,16 @@ export class VM {
     if (!Number.isInteger(schedulers) || schedulers < 1 || schedulers > 120) {
       throw new BeamError('ERR_INVALID_OPTION', `schedulers must be a whole number from 1 to 120, got ${String(options.schedulers)}`);
     }
+    if (options.stealAfterMs !== undefined && !(typeof options.stealAfterMs === 'number' && options.stealAfterMs >= 0)) {
+      throw new BeamError('ERR_INVALID_OPTION', `stealAfterMs must be a number of milliseconds >= 0, got ${String(options.stealAfterMs)}`);
+    }
     const modules = (options.modules ?? []).map(toModuleUrl);
     const vm = new VM({
       schedulers,
       modules,
       longScheduleMs: options.longScheduleMs ?? 100,
       stealing: options.stealing ?? true,
+      stealAfterMs: options.stealAfterMs ?? 1,
       balanceIntervalMs: options.balanceIntervalMs ?? 50,
       maxProcesses: options.maxProcesses ?? SLOT_SPACE,
       onReport: options.onReport,
@@ -195,6 +205,7 @@ export class VM {
       modules: this.options.modules.map(String),
       longScheduleMs: this.options.longScheduleMs,
       stealing: this.options.stealing,
+      stealAfterMs: this.options.stealAfterMs,
       balanceIntervalMs: this.options.balanceIntervalMs,
     };
     const worker = new Worker(WORKER_ENTRY, {

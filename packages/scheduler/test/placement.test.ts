@@ -1,0 +1,34 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { VM } from '@beamjs/scheduler';
+import { fanOut, rallyPair } from './fixtures/procs.js';
+import { isType, testVM } from './helpers.js';
+
+describe('where new processes run', () => {
+  let vm: VM | undefined;
+  afterEach(async () => {
+    await vm?.stop();
+    vm = undefined;
+  });
+
+  it('workers spawned and sent their job at once are still taken by an idle scheduler', async () => {
+    ({ vm } = await testVM({ schedulers: 2, balanceIntervalMs: 0 }));
+    // Ten workers of 30 ms each, all spawned and messaged by one process on scheduler 0.
+    vm.spawnOn(0, fanOut, 10, 30, vm.self);
+    const where: number[] = [];
+    for (let i = 0; i < 10; i++) where.push(((await vm.receive(isType('spun'))) as { scheduler: number }).scheduler);
+    expect(where).toContain(0);
+    expect(where).toContain(1);
+  });
+
+  it('a pair spawned together and talking stays on its spawner\'s scheduler while that one keeps up', async () => {
+    // A generous grace period, so that a slow CI machine cannot make the spawner miss it.
+    ({ vm } = await testVM({ schedulers: 2, balanceIntervalMs: 0, stealAfterMs: 500 }));
+    vm.spawnOn(0, rallyPair, 1000, vm.self);
+    const done = (await vm.receive(isType('rally-done'))) as { schedulers: number[] };
+    expect(done.schedulers).toEqual([0, 0]);
+  });
+
+  it('rejects a negative stealAfterMs', async () => {
+    await expect(testVM({ stealAfterMs: -1 })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
+  });
+});

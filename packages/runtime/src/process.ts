@@ -32,7 +32,7 @@ export const enum Next {
 }
 
 /** How many receives a process may satisfy from its mailbox before it yields to the run loop. */
-const RECEIVE_BUDGET = 64;
+const RECEIVE_BUDGET = 256;
 
 /**
  * One process. It is also the `Context` its code receives, so an idle process costs one

@@ -8,8 +8,10 @@ import { StatsBlock, statsFields } from './stats-block.js';
 import type { SchedulerInit, SchedulerStats } from './protocol.js';
 import type { RuntimeEvent } from '@beamjs/runtime';
 
-/** Slices between two stats writes / batch flushes while busy. */
+/** Slices between two batch flushes while busy. */
 const HOUSEKEEPING_EVERY = 8;
+/** Milliseconds between two stats writes while busy (and between two looks at our own jobs). */
+const STATS_MS = 1;
 
 /**
  * One scheduler: the node host of a worker thread, plus what only schedulers do — take
@@ -79,15 +81,21 @@ export class Scheduler extends NodeHost {
 
   beforeSlice(): void {
     if (Atomics.load(this.stats.sleeping, this.nodeId) === 1) Atomics.store(this.stats.sleeping, this.nodeId, 0);
-    if (++this.slices % HOUSEKEEPING_EVERY === 0) {
-      this.flush();
-      this.writeStats();
-      // Our own jobs are our run queue's too: a scheduler that never goes idle still starts
-      // one now and then, or a job only we may start (one signalled before it started) would
-      // wait for as long as we stay busy. Thieves take the rest meanwhile.
-      this.startOwnJob();
-    }
+    if (++this.slices % HOUSEKEEPING_EVERY !== 0) return;
+    this.flush();
+    // Stats are read by the main thread at human speed: write them at most every STATS_MS, not
+    // every few slices (a coroutine draining its mailbox makes a slice every 64 messages).
+    const now = performance.now();
+    if (now - this.statsWrittenAt < STATS_MS) return;
+    this.statsWrittenAt = now;
+    this.writeStats();
+    // Our own jobs are our run queue's too: a scheduler that never goes idle still starts
+    // one now and then, or a job only we may start (one signalled before it started) would
+    // wait for as long as we stay busy. Thieves take the rest meanwhile.
+    this.startOwnJob();
   }
+
+  private statsWrittenAt = 0;
 
   idle(): void {
     this.flush();

@@ -1,17 +1,8 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { Agent, ExitError, isDownMessage } from '../src/index.js';
 import { add, badInit, explode, isAbove, listOf, pop, size, slowRead, startAt, timesPlus } from './fixtures/tasks.js';
-import { quietRuntime } from './helpers.js';
+import { quietRuntime, rejection } from './helpers.js';
 
-/** The error a promise rejects with (fails the test if it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<ExitError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as ExitError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('Agent', () => {
   it('holds a state made by a definition; get returns it whole or through a function, typed', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DynamicSupervisor, ExitError, GenServer, Supervisor, TIMEOUT, type Context, type Pid, type RuntimeEvent } from '../src/index.js';
 import { broken, stubborn, worker, type Note, type Worker } from './fixtures/supervised.js';
-import { quietRuntime } from './helpers.js';
+import { quietRuntime, rejection } from './helpers.js';
 
 async function note(me: Context<any>, ev: Note['ev'], id?: string): Promise<Note> {
   const got = await me.receive((m: unknown) => (m as Note)?.ev === ev && (id === undefined || (m as Note).id === id), 5000);
@@ -9,14 +9,6 @@ async function note(me: Context<any>, ev: Note['ev'], id?: string): Promise<Note
   return got as Note;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ExitError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as ExitError;
-  }
-  throw new Error('expected a rejection');
-}
 
 const child = (id: string, me: Context<any>, restart: 'permanent' | 'transient' | 'temporary' = 'permanent') => ({
   id,

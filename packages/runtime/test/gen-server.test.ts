@@ -2,17 +2,8 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { ExitError, GenServer, TIMEOUT, isDownMessage } from '../src/index.js';
 import { echo, failing, proxy, stack, type Note, type Stack } from './fixtures/gen-servers.js';
 import { exitWith } from './fixtures/procs.js';
-import { quietRuntime } from './helpers.js';
+import { quietRuntime, rejection } from './helpers.js';
 
-/** The error a promise rejects with (fails the test if it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<ExitError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as ExitError;
-  }
-  throw new Error('expected a rejection');
-}
 
 const isNote = (kind: Note['note']) => (m: unknown): m is Note => (m as Note)?.note === kind;
 

@@ -11,7 +11,7 @@ import {
   type RuntimeEvent,
 } from '../src/index.js';
 import { broken, failNextStarts, pair, plain, stubborn, worker, type Note } from './fixtures/supervised.js';
-import { quietRuntime } from './helpers.js';
+import { quietRuntime, rejection } from './helpers.js';
 
 /** The next note matching, or a failed test after a generous 5 s. */
 async function note(me: Context<any>, ev: Note['ev'], id?: string): Promise<Note> {
@@ -27,14 +27,6 @@ async function notes(me: Context<any>, ev: Note['ev'], count: number): Promise<s
   return ids;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ExitError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as ExitError;
-  }
-  throw new Error('expected a rejection');
-}
 
 const spec = (id: string, me: Context<any>, extra: Partial<ChildSpec> = {}): ChildSpec => ({
   id,

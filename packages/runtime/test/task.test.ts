@@ -16,17 +16,8 @@ import {
   type GateNote,
   type GaugeState,
 } from './fixtures/tasks.js';
-import { quietRuntime } from './helpers.js';
+import { quietRuntime, rejection } from './helpers.js';
 
-/** The error a promise rejects with (fails the test if it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<ExitError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as ExitError;
-  }
-  throw new Error('expected a rejection');
-}
 
 async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

@@ -106,19 +106,26 @@ export class Proc implements Context<unknown> {
 
   receive(a?: unknown, b?: unknown): Promise<any> {
     this.ensureAlive();
+    // The commonest call, `receive()`, goes straight to the mailbox.
+    if (a === undefined && b === undefined) return this.take(undefined, Infinity);
     let match: ((msg: unknown) => boolean) | undefined;
     let timeout: number;
     if (typeof a === 'function') {
       match = a as (msg: unknown) => boolean;
       timeout = checkTimeout(b);
-    } else if (a === undefined && b !== undefined) {
+    } else if (a === undefined) {
       throw new BeamError('ERR_INVALID_ARGUMENT', 'receive(match, timeout): match must be a function');
     } else {
-      if (a !== undefined && typeof a !== 'number') {
+      if (typeof a !== 'number') {
         throw new BeamError('ERR_INVALID_ARGUMENT', `receive() takes a match function and/or a timeout, got ${describe(a)}`);
       }
       timeout = checkTimeout(a);
     }
+    return this.take(match, timeout);
+  }
+
+  /** The first message that matches, now if the mailbox has one, else when it arrives (or TIMEOUT). */
+  private take(match: ((msg: unknown) => boolean) | undefined, timeout: number): Promise<unknown> {
     if (this.waiter) {
       throw new BeamError('ERR_INVALID_ARGUMENT', `process ${this.self} is already waiting in receive: await each receive before the next`);
     }

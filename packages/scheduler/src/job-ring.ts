@@ -42,6 +42,9 @@ export interface RingSizes {
 
 export const DEFAULT_RING: RingSizes = { cells: 4096, arenaBytes: 4 << 20 };
 
+/** The bytes of a job its producer takes back: it has the job itself, it needs no copy. */
+const EMPTY_BYTES = new Uint8Array(0);
+
 export interface ClaimedJob {
   index: number;
   pid: number;
@@ -169,6 +172,16 @@ export class JobRing {
       return { index: i, pid, bytes: this.arena.slice(offset, offset + length) };
     }
     return undefined;
+  }
+
+  /** Claims the job published at `index`, if it is still there and still READY (the producer taking its own job back). */
+  claimAt(index: number, pid: number): ClaimedJob | undefined {
+    const at = index & this.mask;
+    const cell = at * INTS;
+    if (this.pids[at * FLOATS + 2] !== pid) return undefined;
+    if (Atomics.compareExchange(this.cells, cell, READY, CLAIMED) !== READY) return undefined;
+    // Only the producer reuses cells, and it is the caller: the cell still holds this job.
+    return { index, pid, bytes: EMPTY_BYTES };
   }
 
   /** The consumer has its copy: the cell may be reclaimed. */

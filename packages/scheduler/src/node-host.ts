@@ -222,7 +222,7 @@ export class NodeHost implements Host {
   reclaimOwnJob(pid: number): SpawnJob | undefined {
     const entry = this.published.get(pid);
     if (!entry) return undefined;
-    const claimed = this.ring.claim((p) => p === pid);
+    const claimed = this.ring.claimAt(entry.index, pid);
     if (!claimed) return undefined;
     this.ring.finish(claimed);
     this.published.delete(pid);

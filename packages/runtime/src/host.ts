@@ -31,7 +31,9 @@ export type RuntimeEvent =
 
 /**
  * A supervisor's report (OTP's supervisor reports): a child it supervises `child_terminated`
- * (exited on its own, with `reason`), a child failed to start (`start_error`), or the restart
+ * (exited on its own, with `reason`), a child failed to start (`start_error`), a child it
+ * stopped did not go the way it was asked to (`shutdown_error`: it had crashed already, or
+ * had to be killed after its shutdown timeout), or the restart
  * intensity was reached and the supervisor exits (`shutdown`, reason `reached_max_restart_intensity`).
  * Crashes of linked processes are not reported as crashes, so this is how they reach the log.
  */
@@ -40,7 +42,7 @@ export interface SupervisorReport {
   /** The supervisor, and its registered name (or `supervisor`). */
   pid: number;
   name: string;
-  context: 'child_terminated' | 'start_error' | 'shutdown';
+  context: 'child_terminated' | 'start_error' | 'shutdown_error' | 'shutdown';
   child: { id: string; pid: number | undefined };
   reason: ExitReason;
 }

@@ -24,7 +24,7 @@ export function formatEvent(event: RuntimeEvent): string {
     case 'long_schedule':
       return `[warning] Process ${pidToString(event.pid)} (${event.name}) held its scheduler for ${event.ms} ms without yielding`;
     case 'supervisor': {
-      const what = { child_terminated: 'terminated', start_error: 'failed to start', shutdown: 'caused shutdown' }[event.context];
+      const what = { child_terminated: 'terminated', start_error: 'failed to start', shutdown_error: 'shut down abnormally', shutdown: 'caused shutdown' }[event.context];
       const child = event.child.pid === undefined ? '' : ` ${pidToString(event.child.pid)}`;
       const head = `[error] Child ${event.child.id}${child} of Supervisor ${pidToString(event.pid)} (${event.name}) ${what}`;
       return `${head}\n${formatExit(event.reason)}`;

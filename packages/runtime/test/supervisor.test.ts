@@ -264,6 +264,17 @@ describe('Supervisor', () => {
     await rt.stop();
   });
 
+  it('a child that had to be killed after its shutdown timeout is reported as a shutdown_error', async () => {
+    const { rt, me, reports } = quietRuntime();
+    const sup = await Supervisor.start(me, [{ id: 's', start: { def: stubborn, args: ['s', me.self as Pid<Note>] }, shutdown: 20 }]);
+    const s = (await note(me, 'up', 's')) as { pid: Pid<any> };
+    await Supervisor.terminateChild(me, sup, 's');
+    expect(reports).toContainEqual(
+      expect.objectContaining({ type: 'supervisor', context: 'shutdown_error', child: { id: 's', pid: s.pid }, reason: 'killed' }),
+    );
+    await rt.stop();
+  });
+
   it('shutdown with a timeout lets a trapping child run its terminate and exit with shutdown', async () => {
     const { rt, me } = quietRuntime();
     const sup = await Supervisor.start(me, [spec('a', me, { shutdown: 5000 })]);

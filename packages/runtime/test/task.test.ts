@@ -322,6 +322,19 @@ describe('Task.asyncStream', () => {
     await rt.stop(50);
   });
 
+  it('leaving the loop early leaves nothing of the other tasks in the mailbox, results included', async () => {
+    const { rt, me } = quietRuntime();
+    // Quick tasks: by the time the first outcome is taken, others have sent their results.
+    const items = Array.from({ length: 6 }, (_, i) => ({ n: i + 1, ms: 0 }));
+    for await (const outcome of Task.asyncStream(me, items, napThenEcho, { maxConcurrency: 6, ordered: false })) {
+      expect(outcome).toHaveProperty('ok');
+      await me.sleep(20);
+      break;
+    }
+    expect(rt.processInfo(me.self)).toMatchObject({ links: [], monitors: [], mailboxLength: 0 });
+    await rt.stop(50);
+  });
+
   it('checks its options and its definition', async () => {
     const { rt, me } = quietRuntime();
     await expect(collect(Task.asyncStream(me, [1], double, { maxConcurrency: 0 }))).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });

@@ -87,12 +87,38 @@ export async function shutdownChild(ctx: Ctx, pid: number, shutdown: Shutdown): 
   return finish(ctx, s, shutdown, signal(ctx, s, shutdown));
 }
 
+/** A running child as the stopping code needs it. */
+export interface RunningChild {
+  pid: number;
+  spec: Pick<ChildSpecData, 'id' | 'shutdown' | 'restart'>;
+}
+
+/** Stops a child (see shutdownChild) and logs it if it did not go as asked. */
+export async function stopChild(ctx: Ctx, supervisor: string, child: RunningChild): Promise<void> {
+  const reason = await shutdownChild(ctx, child.pid, child.spec.shutdown);
+  checkShutdown(ctx, supervisor, child, reason);
+}
+
 /** Stops many children at once (DynamicSupervisor): all get the signal, then each is waited for. */
-export async function shutdownAll(ctx: Ctx, children: readonly { pid: number; shutdown: Shutdown }[]): Promise<void> {
+export async function stopAll(ctx: Ctx, supervisor: string, children: readonly RunningChild[]): Promise<void> {
   const stopping: Stopping[] = [];
   for (const c of children) stopping.push(await prepare(ctx, c.pid));
-  const deadlines = stopping.map((s, i) => signal(ctx, s, children[i]!.shutdown));
-  for (let i = 0; i < stopping.length; i++) await finish(ctx, stopping[i]!, children[i]!.shutdown, deadlines[i]!);
+  const deadlines = stopping.map((s, i) => signal(ctx, s, children[i]!.spec.shutdown));
+  for (let i = 0; i < stopping.length; i++) {
+    const child = children[i]!;
+    checkShutdown(ctx, supervisor, child, await finish(ctx, stopping[i]!, child.spec.shutdown, deadlines[i]!));
+  }
+}
+
+/**
+ * OTP's rule for a child the supervisor stopped: `shutdown` (or `killed`, for brutal_kill) is
+ * what was asked for; `normal` is fine for a child that is not permanent; anything else (a
+ * crash that came first, `killed` after the shutdown timeout) is a `shutdown_error` report.
+ */
+function checkShutdown(ctx: Ctx, supervisor: string, child: RunningChild, reason: ExitReason): void {
+  const asked = child.spec.shutdown === 'brutal_kill' ? 'killed' : 'shutdown';
+  if (reason === asked || (reason === 'normal' && child.spec.restart !== 'permanent')) return;
+  report(ctx, supervisor, 'shutdown_error', { id: child.spec.id, pid: child.pid }, reason);
 }
 
 /** Sends a supervisor report to the runtime's log. */

@@ -4,8 +4,8 @@ import { formatReason, isExitMessage, isShutdown, type ExitReason } from '../rea
 import type { Context } from '../context.js';
 import { define as defineServer, startServer, stop as stopServer } from './gen-server.js';
 import { toChildData, type ChildSpec, type ChildSpecData, type RestartType, type Shutdown } from './child-spec.js';
-import { report, reportName, shutdownAll, shutdownChild, startChildProcess } from './child-process.js';
-import { addRestart, intensityOf, type Intensity } from './restart-intensity.js';
+import { report, reportName, startChildProcess, stopAll, stopChild } from './child-process.js';
+import { addRestart, restartClock, intensityOf, type Intensity } from './restart-intensity.js';
 import { countOf, request } from './supervisor.js';
 import type { CallResult, NoReplyResult, ServerContext, ServerDefinition } from './gen-server-types.js';
 import type { ChildCounts, ChildInfo, DynamicSupervisorOptions, SupervisorRef } from './supervisor-types.js';
@@ -71,9 +71,10 @@ export const definition: ServerDefinition<DynTypes> = defineServer<DynTypes>(imp
   handleInfo: (ctx, msg, state) => onInfo(ctx, msg, state),
   // As Elixir: every child gets its exit signal at once, then each is waited for.
   terminate: (ctx, _reason, state) =>
-    shutdownAll(
+    stopAll(
       ctx,
-      state.children.filter((c): c is DynChild & { pid: number } => typeof c.pid === 'number').map((c) => ({ pid: c.pid, shutdown: c.spec.shutdown })),
+      state.name,
+      state.children.filter((c): c is DynChild & { pid: number } => typeof c.pid === 'number'),
     ),
 });
 
@@ -176,7 +177,7 @@ async function onCall(ctx: ServerContext, req: Request, state: DynState): Promis
       if (!child) {
         return done({ error: { code: 'ERR_SUPERVISOR', message: `dynamic supervisor ${pidToString(ctx.self)} has no child ${pidToString(req.pid)}`, reason: 'not_found' } });
       }
-      await shutdownChild(ctx, req.pid, child.spec.shutdown);
+      await stopChild(ctx, state.name, { pid: req.pid, spec: child.spec });
       remove(state, child);
       return done({ ok: undefined });
     }
@@ -190,8 +191,9 @@ async function onInfo(ctx: ServerContext, msg: unknown, state: DynState): Promis
     const child = state.children.find((c) => c.pid === msg.from);
     if (!child) return { noreply: true, state };
     const reason = msg.reason;
-    if (!isShutdown(reason)) report(ctx, state.name, 'child_terminated', { id: child.spec.id, pid: msg.from }, reason);
     const type = child.spec.restart;
+    // Only abnormal exits are logged (as Elixir's logger shows supervisor reports by default).
+    if (!isShutdown(reason)) report(ctx, state.name, 'child_terminated', { id: child.spec.id, pid: msg.from }, reason);
     if (type === 'temporary' || (type === 'transient' && isShutdown(reason))) {
       remove(state, child);
       return { noreply: true, state };
@@ -206,7 +208,7 @@ async function onInfo(ctx: ServerContext, msg: unknown, state: DynState): Promis
 }
 
 async function restart(ctx: ServerContext, state: DynState, child: DynChild, deadPid: number | undefined): Promise<NoReplyResult<DynState>> {
-  const { restarts, exceeded } = addRestart(state.restarts, Date.now(), state);
+  const { restarts, exceeded } = addRestart(state.restarts, restartClock(), state);
   state.restarts = restarts;
   if (exceeded) {
     report(ctx, state.name, 'shutdown', { id: child.spec.id, pid: deadPid }, 'reached_max_restart_intensity');

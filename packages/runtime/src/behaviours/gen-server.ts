@@ -86,6 +86,12 @@ export async function startServer(ctx: Ctx, def: Definition, args: unknown[], op
     await flushExit(ctx, pid);
     throw new ExitError('ERR_INIT_FAILED', `${def.name} failed to start: ${formatReason(msg.reason)}`, msg.reason);
   }
+  // It died before it could unlink: its EXIT must not reach a trapping starter (OTP's
+  // proc_lib:sync_start_link consumes it too).
+  if (link) {
+    ctx.unlink(pid);
+    await flushExit(ctx, pid);
+  }
   throw new ExitError('ERR_INIT_FAILED', `${def.name} exited before its init returned: ${formatReason(msg.reason)}`, msg.reason);
 }
 

@@ -16,9 +16,18 @@ export interface Intensity {
  * are now more than `intensity` of them.
  */
 export function addRestart(restarts: readonly number[], now: number, limits: Intensity): { restarts: number[]; exceeded: boolean } {
-  const kept = restarts.filter((t) => now - t < limits.period);
+  // Inclusive, as OTP's add_restart: a restart exactly `period` old still counts.
+  const kept = restarts.filter((t) => now - t <= limits.period);
   kept.push(now);
   return { restarts: kept, exceeded: kept.length > limits.intensity };
+}
+
+/**
+ * The time restarts are recorded with: monotonic (a wall-clock step must not empty or stretch
+ * the window) and comparable across threads (a supervisor may migrate between two restarts).
+ */
+export function restartClock(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 /** Validates `intensity` (default 3) and `period` (default 5000 ms). */

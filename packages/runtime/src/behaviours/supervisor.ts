@@ -5,8 +5,8 @@ import type { Context } from '../context.js';
 import { ExitError } from './errors.js';
 import { call, define as defineServer, startServer, stop as stopServer } from './gen-server.js';
 import { toChildData, type ChildSpec, type ChildSpecData, type RestartType, type Shutdown } from './child-spec.js';
-import { report, reportName, shutdownChild, startChildProcess } from './child-process.js';
-import { addRestart, intensityOf } from './restart-intensity.js';
+import { report, reportName, startChildProcess, stopChild } from './child-process.js';
+import { addRestart, restartClock, intensityOf } from './restart-intensity.js';
 import type { Awaitable } from './async.js';
 import type { CallResult, NoReplyResult, ServerCallbacks, ServerContext, ServerDefinition } from './gen-server-types.js';
 import type { ChildCounts, ChildInfo, RefusalReason, Strategy, SupervisorOptions, SupervisorRef } from './supervisor-types.js';
@@ -88,7 +88,7 @@ function callbacks<A extends unknown[]>(setup: (ctx: ServerContext, ...args: A) 
       const state: SupState = { ...flags, name: reportName(ctx, 'supervisor'), children: children.map((spec) => ({ spec, pid: undefined })), restarts: [] };
       const failed = await startInOrder(ctx, state, state.children);
       if (failed) {
-        await stopInReverse(ctx, state.children);
+        await stopInReverse(ctx, state.name, state.children);
         return { stop: { shutdown: { failedToStartChild: failed.child.spec.id, reason: failed.reason } } };
       }
       return { ok: state };
@@ -96,7 +96,7 @@ function callbacks<A extends unknown[]>(setup: (ctx: ServerContext, ...args: A) 
     handleCall: (ctx, req, _from, state) => onCall(ctx, req as Request, state),
     handleInfo: (ctx, msg, state) => onInfo(ctx, msg, state),
     // The parent's exit signal, `stop`, or giving up: children go last-started first.
-    terminate: (ctx, _reason, state) => stopInReverse(ctx, state.children),
+    terminate: (ctx, _reason, state) => stopInReverse(ctx, state.name, state.children),
   };
   return cb as unknown as ServerCallbacks<SupTypes<A>>;
 }
@@ -277,9 +277,9 @@ async function startInOrder(ctx: ServerContext, state: SupState, list: Child[]):
   return undefined;
 }
 
-async function stopInReverse(ctx: ServerContext, list: readonly Child[]): Promise<void> {
+async function stopInReverse(ctx: ServerContext, name: string, list: readonly Child[]): Promise<void> {
   for (const child of [...list].reverse()) {
-    if (typeof child.pid === 'number') await shutdownChild(ctx, child.pid, child.spec.shutdown);
+    if (typeof child.pid === 'number') await stopChild(ctx, name, { pid: child.pid, spec: child.spec });
     child.pid = undefined;
   }
 }
@@ -297,9 +297,10 @@ async function onInfo(ctx: ServerContext, msg: unknown, state: SupState): Promis
 async function childExited(ctx: ServerContext, state: SupState, pid: number, reason: ExitReason): Promise<NoReplyResult<SupState>> {
   const child = state.children.find((c) => c.pid === pid);
   if (!child) return { noreply: true, state };
+  const type = child.spec.restart;
+  // Only abnormal exits are logged (as Elixir's logger shows supervisor reports by default).
   if (!isShutdown(reason)) report(ctx, state.name, 'child_terminated', { id: child.spec.id, pid }, reason);
   child.pid = undefined;
-  const type = child.spec.restart;
   if (type === 'temporary') {
     remove(state, child);
     return { noreply: true, state };
@@ -310,7 +311,7 @@ async function childExited(ctx: ServerContext, state: SupState, pid: number, rea
 
 /** Counts a restart against the intensity, then restarts by the strategy (or gives up). */
 async function restart(ctx: ServerContext, state: SupState, child: Child, deadPid: number | undefined): Promise<NoReplyResult<SupState>> {
-  const { restarts, exceeded } = addRestart(state.restarts, Date.now(), state);
+  const { restarts, exceeded } = addRestart(state.restarts, restartClock(), state);
   state.restarts = restarts;
   if (exceeded) {
     report(ctx, state.name, 'shutdown', { id: child.spec.id, pid: deadPid }, 'reached_max_restart_intensity');
@@ -322,7 +323,7 @@ async function restart(ctx: ServerContext, state: SupState, child: Child, deadPi
   // The others in the group go first, last started first; temporary ones stopped this way are gone for good.
   for (const other of [...group].reverse()) {
     if (other === child) continue;
-    if (typeof other.pid === 'number') await shutdownChild(ctx, other.pid, other.spec.shutdown);
+    if (typeof other.pid === 'number') await stopChild(ctx, state.name, { pid: other.pid, spec: other.spec });
     other.pid = undefined;
     if (other.spec.restart === 'temporary') remove(state, other);
   }
@@ -370,7 +371,7 @@ async function onCall(ctx: ServerContext, req: Request, state: SupState): Promis
     case 'terminate': {
       const child = find(req.id);
       if (!child) return notFound(req.id);
-      if (typeof child.pid === 'number') await shutdownChild(ctx, child.pid, child.spec.shutdown);
+      if (typeof child.pid === 'number') await stopChild(ctx, state.name, { pid: child.pid, spec: child.spec });
       child.pid = undefined;
       if (child.spec.restart === 'temporary') remove(state, child);
       return done({ ok: undefined });

@@ -4,7 +4,8 @@ import { assertDefinition, defineProcess, loadDefinition, lookupDefinition, type
 import { BeamError, checkTimeout, describe } from '../errors.js';
 import { pidToString, type AnyPid, type Pid, type Ref } from '../pid.js';
 import { formatReason, type ExitReason } from '../reasons.js';
-import { chain, type Awaitable } from './async.js';
+import { chain, isPromiseLike, type Awaitable } from './async.js';
+import { flushExit } from './gen-server.js';
 import { ExitError } from './errors.js';
 import { isDownFor, isExitFrom } from './messages.js';
 
@@ -299,7 +300,7 @@ export async function* asyncStream<D extends TaskDefinition>(
     for (;;) {
       while (!exhausted && byPid.size < max) {
         const next = source.next();
-        const step = isPromise(next) ? await next : next;
+        const step = isPromiseLike(next) ? await next : next;
         if (step.done) {
           exhausted = true;
           break;
@@ -335,9 +336,9 @@ export async function* asyncStream<D extends TaskDefinition>(
               'timeout',
             );
           }
-          ctx.unlink(task.pid);
-          ctx.exit(task.pid, 'kill');
-          await finish(task);
+          byPid.delete(task.pid);
+          byRef.delete(task.ref);
+          await killTask(ctx, task.pid, task.ref);
           done.push([task, { exit: 'timeout' }]);
         }
       } else if ((msg as TaskResultMessage).$task === 'result') {
@@ -361,9 +362,7 @@ export async function* asyncStream<D extends TaskDefinition>(
     // Left early (break, an error, a timeout): the tasks still running go.
     for (const task of byPid.values()) {
       try {
-        ctx.unlink(task.pid);
-        ctx.exit(task.pid, 'kill');
-        await forget(ctx, task.pid, task.ref);
+        await killTask(ctx, task.pid, task.ref);
       } catch {
         // The caller itself is gone: its links took the tasks down already.
       }
@@ -401,8 +400,17 @@ async function forget(ctx: Ctx, pid: AnyPid, ref: Ref): Promise<void> {
   await flushExit(ctx, pid);
 }
 
-async function flushExit(ctx: Ctx, pid: AnyPid): Promise<void> {
-  await ctx.receive((m) => isExitFrom(m, pid), 0);
+/**
+ * Kills a task the owner no longer wants and removes every trace of it from the owner's
+ * mailbox. Its DOWN comes after anything it sent, so once the DOWN is in, a result it sent
+ * before it died is there too, and goes with it.
+ */
+async function killTask(ctx: Ctx, pid: AnyPid, ref: Ref): Promise<void> {
+  ctx.unlink(pid);
+  ctx.exit(pid, 'kill');
+  await ctx.receive((m) => isDownFor(m, ref));
+  await ctx.receive((m) => isTaskResultFrom(m, pid), 0);
+  await flushExit(ctx, pid);
 }
 
 /**
@@ -454,6 +462,3 @@ async function closeIterator(source: Pull<unknown>): Promise<void> {
   }
 }
 
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as Promise<T>)?.then === 'function';
-}

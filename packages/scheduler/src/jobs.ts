@@ -227,7 +227,9 @@ export class JobBoard {
     let exhausted = false;
     try {
       for (;;) {
-        while (!exhausted && inFlight.size < concurrency) {
+        // Finished chunks that wait for an earlier one count too: memory stays bounded however
+        // slow one chunk is (the input may be endless).
+        while (!exhausted && inFlight.size + finished.size < concurrency) {
           const batch: unknown[] = [];
           while (batch.length < size) {
             const step = await source.next();

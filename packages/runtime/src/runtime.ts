@@ -156,15 +156,22 @@ export class Runtime {
     if (job.monitoredBy.length) proc.monitoredBy = new Map(job.monitoredBy);
     for (const signal of early) this.apply(proc, signal);
     if (!proc.alive) return;
-    if (def) {
-      this.enqueue(proc, Next.Start);
-      return;
-    }
-    loadDefinition(job.key).then(
+    if (def) this.enqueue(proc, Next.Start);
+    else this.load(proc, () => this.enqueue(proc, Next.Start));
+  }
+
+  /**
+   * Imports the module of a process that exists here before its definition does (a job or a
+   * migrated process whose module this thread has not loaded yet), then `next`. Meanwhile it
+   * is a mailbox: messages queue, links and monitors work. If the module cannot be loaded
+   * here, the process exits with that error and its links and monitors hear it.
+   */
+  private load(proc: Proc, next: () => void): void {
+    loadDefinition(proc.key).then(
       (loaded) => {
         if (!proc.alive) return;
         proc.def = loaded;
-        this.enqueue(proc, Next.Start);
+        next();
       },
       (err) => this.fail(proc, err),
     );
@@ -707,7 +714,6 @@ export class Runtime {
   /** Installs a process that migrated here; `early` are signals that reached us before it did. */
   attach(moving: MigratingProcess, early: readonly Signal[] = []): void {
     const def = lookupDefinition(moving.key);
-    if (!def) throw new BeamError('ERR_UNKNOWN_DEFINITION', `cannot attach ${moving.pid}: ${moving.key} is not loaded on this thread`);
     const proc = new Proc(this, moving.pid, def, moving.key, moving.parent);
     proc.state = moving.state;
     proc.mailbox.prepend(moving.mailbox);
@@ -724,7 +730,11 @@ export class Runtime {
       if (!proc.alive) break;
       this.apply(proc, signal);
     }
-    if (proc.alive && proc.mailbox.length > 0 && !proc.queued) this.enqueue(proc, Next.Dispatch);
+    const dispatch = (): void => {
+      if (proc.alive && proc.mailbox.length > 0 && !proc.queued) this.enqueue(proc, Next.Dispatch);
+    };
+    if (def) dispatch();
+    else this.load(proc, dispatch);
   }
 
   // ---- shutdown -----------------------------------------------------------------------------

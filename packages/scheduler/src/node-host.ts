@@ -1,10 +1,7 @@
 import { serialize } from 'node:v8';
 import type { MessagePort, TransferListItem } from 'node:worker_threads';
 import {
-  BeamError,
   Runtime,
-  loadDefinition,
-  lookupDefinition,
   slotOf,
   type Definition,
   type Host,
@@ -263,24 +260,10 @@ export class NodeHost implements Host {
 
   private attach(moving: MigratingProcess): void {
     this.counters.migrationsIn++;
-    if (lookupDefinition(moving.key)) {
-      this.install(moving);
-      return;
-    }
-    // This thread has not imported the process's module yet (definitions load lazily, e.g. a
-    // GenServer started by vm.run's caller without `modules`): import it first. We own the pid
-    // already, so signals that arrive meanwhile wait in `arrivals` and are applied in order.
-    loadDefinition(moving.key).then(
-      () => this.install(moving),
-      (err: unknown) => {
-        throw new BeamError('ERR_LOAD_FAILED', `process ${moving.pid} migrated here but its module failed to load: ${(err as Error)?.message ?? String(err)}`, { cause: err });
-      },
-    );
-  }
-
-  private install(moving: MigratingProcess): void {
     const arrived = this.arrivals.get(moving.pid) ?? [];
     this.arrivals.delete(moving.pid);
+    // A module this thread has not imported yet is loaded by the runtime; the process exists
+    // meanwhile (see Runtime.load).
     this.runtime.attach(moving, arrived);
   }
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VM } from '@beamjs/scheduler';
-import { exitWith, mover } from './fixtures/procs.js';
+import { exitWith, mover, refuseImports, request } from './fixtures/procs.js';
+import { refusingEcho } from './fixtures/refuses-on-flag.js';
 import { isType, testVM } from './helpers.js';
 
 describe('a behaviour process that migrates', () => {
@@ -45,5 +46,20 @@ describe('a behaviour process that migrates', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(await vm.migrate(pid, 1)).toBe(false);
     expect(vm.schedulerOf(pid)).toBe(0);
+  });
+
+  it('a process whose module cannot be loaded where it moved exits with that error; the scheduler goes on', async () => {
+    vm.spawnOn(1, refuseImports, vm.self);
+    expect(await vm.receive(isType('refusing'))).toMatchObject({ scheduler: 1 });
+    const pid = vm.spawnOn(0, refusingEcho);
+    vm.send(pid, { type: 'echo', to: vm.self });
+    expect(await vm.receive(isType('echoed'))).toMatchObject({ scheduler: 0 });
+    const exited = vm.waitFor(pid);
+    while (!(await vm.migrate(pid, 1))) await new Promise((r) => setTimeout(r, 5));
+    const reason = (await exited) as { error: string };
+    expect(reason.error).toMatch(/refuses-on-flag\.ts cannot be loaded on this scheduler/);
+    // Scheduler 1 is alive and well.
+    vm.spawnOn(1, request, 7, vm.self);
+    expect(await vm.receive(isType('answer'))).toMatchObject({ id: 7, scheduler: 1 });
   });
 });

@@ -79,6 +79,18 @@ describe('GenServer', () => {
     await rt.stop();
   });
 
+  it('a linked server killed during its init: startLink fails, and a trapping caller finds no EXIT left behind', async () => {
+    const { rt, me } = quietRuntime();
+    me.trapExit(true);
+    const starting = GenServer.startLink(me, failing, ['sleep'], { name: 'doomed' });
+    // Kill it from outside while its init sleeps.
+    while (me.whereis('doomed') === undefined) await me.sleep(1);
+    me.exit(me.whereis('doomed')!, 'kill');
+    expect(await rejection(starting)).toMatchObject({ code: 'ERR_INIT_FAILED', reason: 'killed' });
+    expect(rt.processInfo(me.self)).toMatchObject({ links: [], mailboxLength: 0 });
+    await rt.stop(50);
+  });
+
   it('registers a name: calls by name work, a taken name is an error, an unknown name is ERR_NOPROC', async () => {
     const { rt, me } = quietRuntime();
     const server = await GenServer.start(me, stack, [['top'], me.self], { name: 'stack' });

@@ -5,7 +5,7 @@ import type { Context } from '../context.js';
 import { define as defineServer, startServer, stop as stopServer } from './gen-server.js';
 import { toChildData, type ChildSpec, type ChildSpecData, type RestartType, type Shutdown } from './child-spec.js';
 import { report, reportName, startChildProcess, stopAll, stopChild } from './child-process.js';
-import { addRestart, restartClock, intensityOf, type Intensity } from './restart-intensity.js';
+import { countRestart, intensityOf, type Intensity } from './restart-intensity.js';
 import { countOf, request } from './supervisor.js';
 import type { CallResult, NoReplyResult, ServerContext, ServerDefinition } from './gen-server-types.js';
 import type { ChildCounts, ChildInfo, DynamicSupervisorOptions, SupervisorRef } from './supervisor-types.js';
@@ -208,10 +208,7 @@ async function onInfo(ctx: ServerContext, msg: unknown, state: DynState): Promis
 }
 
 async function restart(ctx: ServerContext, state: DynState, child: DynChild, deadPid: number | undefined): Promise<NoReplyResult<DynState>> {
-  const { restarts, exceeded } = addRestart(state.restarts, restartClock(), state);
-  state.restarts = restarts;
-  if (exceeded) {
-    report(ctx, state.name, 'shutdown', { id: child.spec.id, pid: deadPid }, 'reached_max_restart_intensity');
+  if (countRestart(ctx, state, { id: child.spec.id, pid: deadPid })) {
     remove(state, child);
     return { stop: 'shutdown', state };
   }

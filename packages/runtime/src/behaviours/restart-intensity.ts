@@ -1,4 +1,6 @@
 import { BeamError, describe } from '../errors.js';
+import type { Context } from '../context.js';
+import { report } from './child-process.js';
 
 /**
  * OTP's restart intensity: a supervisor may restart at most `intensity` children within any
@@ -28,6 +30,21 @@ export function addRestart(restarts: readonly number[], now: number, limits: Int
  */
 export function restartClock(): number {
   return performance.timeOrigin + performance.now();
+}
+
+/**
+ * Counts a restart of `child` against the supervisor's intensity. True when that was one too
+ * many: the supervisor logs `reached_max_restart_intensity` and must give up.
+ */
+export function countRestart(
+  ctx: Context<any>,
+  sup: Intensity & { name: string; restarts: number[] },
+  child: { id: string; pid: number | undefined },
+): boolean {
+  const { restarts, exceeded } = addRestart(sup.restarts, restartClock(), sup);
+  sup.restarts = restarts;
+  if (exceeded) report(ctx, sup.name, 'shutdown', child, 'reached_max_restart_intensity');
+  return exceeded;
 }
 
 /** Validates `intensity` (default 3) and `period` (default 5000 ms). */

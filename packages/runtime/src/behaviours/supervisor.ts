@@ -6,7 +6,7 @@ import { ExitError } from './errors.js';
 import { call, define as defineServer, startServer, stop as stopServer } from './gen-server.js';
 import { toChildData, type ChildSpec, type ChildSpecData, type RestartType, type Shutdown } from './child-spec.js';
 import { report, reportName, startChildProcess, stopChild } from './child-process.js';
-import { addRestart, restartClock, intensityOf } from './restart-intensity.js';
+import { countRestart, intensityOf } from './restart-intensity.js';
 import type { Awaitable } from './async.js';
 import type { CallResult, NoReplyResult, ServerCallbacks, ServerContext, ServerDefinition } from './gen-server-types.js';
 import type { ChildCounts, ChildInfo, RefusalReason, Strategy, SupervisorOptions, SupervisorRef } from './supervisor-types.js';
@@ -311,10 +311,7 @@ async function childExited(ctx: ServerContext, state: SupState, pid: number, rea
 
 /** Counts a restart against the intensity, then restarts by the strategy (or gives up). */
 async function restart(ctx: ServerContext, state: SupState, child: Child, deadPid: number | undefined): Promise<NoReplyResult<SupState>> {
-  const { restarts, exceeded } = addRestart(state.restarts, restartClock(), state);
-  state.restarts = restarts;
-  if (exceeded) {
-    report(ctx, state.name, 'shutdown', { id: child.spec.id, pid: deadPid }, 'reached_max_restart_intensity');
+  if (countRestart(ctx, state, { id: child.spec.id, pid: deadPid })) {
     // terminate stops the other children; the parent sees this exit.
     return { stop: 'shutdown', state };
   }

@@ -20,6 +20,11 @@ describe('processes on different schedulers', () => {
     expect(got.scheduler).toBe(1);
   });
 
+  /** Waits until `watcher`'s monitor has reached `target`. */
+  async function monitorInPlace(target: number, watcher: number): Promise<void> {
+    while (!(await vm.processInfo(target))?.monitoredBy.includes(watcher)) await new Promise((r) => setTimeout(r, 1));
+  }
+
   it('a linked process on another scheduler dies with its crashing partner', async () => {
     const partner = vm.spawnOn(0, crashOnRequest);
     const linked = vm.spawnOn(1, linkAndWait, partner, vm.self);
@@ -27,7 +32,7 @@ describe('processes on different schedulers', () => {
     const ref = vm.context.monitor(linked);
     // The monitor and the partner's exit signal reach `linked` from different threads, in no
     // fixed order: crash the partner only once the monitor is in place.
-    while (!(await vm.processInfo(linked))?.monitoredBy.includes(vm.self)) await new Promise((r) => setTimeout(r, 1));
+    await monitorInPlace(linked, vm.self);
     vm.send(partner, 'now');
     const down = (await vm.receive((m) => isType('DOWN')(m) && m.ref === ref)) as { reason: { error: string } };
     expect(down.reason.error).toBe('crash requested: now');
@@ -35,8 +40,10 @@ describe('processes on different schedulers', () => {
 
   it('a monitor on another scheduler sees the exit reason, and noproc for a dead pid', async () => {
     const target = vm.spawnOn(0, exitWith);
-    vm.spawnOn(1, watch, target, vm.self);
+    const watcher = vm.spawnOn(1, watch, target, vm.self);
     expect(await vm.receive(isType('watching'))).toMatchObject({ scheduler: 1 });
+    // The monitor and our message reach the target from different threads, in no fixed order.
+    await monitorInPlace(target, watcher);
     vm.send(target, { reason: 'shutdown' });
     const seen = (await vm.receive(isType('down-seen'))) as { down: { reason: unknown; pid: number } };
     expect(seen.down).toMatchObject({ type: 'DOWN', reason: 'shutdown', pid: target });

@@ -356,9 +356,14 @@ async function onCall(ctx: ServerContext, req: Request, state: SupState): Promis
       const spec = req.spec;
       const existing = find(spec.id);
       if (existing) {
-        return typeof existing.pid === 'number'
-          ? done(refuse(ctx, { already_started: existing.pid }, `a child with the id ${JSON.stringify(spec.id)} is already running as ${pidToString(existing.pid)}`))
-          : done(refuse(ctx, 'already_present', `a child with the id ${JSON.stringify(spec.id)} is already present (terminated): restart it with restartChild, or remove it with deleteChild first`));
+        if (typeof existing.pid === 'number') {
+          return done(refuse(ctx, { already_started: existing.pid }, `a child with the id ${JSON.stringify(spec.id)} is already running as ${pidToString(existing.pid)}`));
+        }
+        const how =
+          existing.pid === 'restarting'
+            ? 'restarting (a failed restart is being retried): stop that with terminateChild, then deleteChild'
+            : 'terminated: restart it with restartChild, or remove it with deleteChild first';
+        return done(refuse(ctx, 'already_present', `a child with the id ${JSON.stringify(spec.id)} is already present, ${how}`));
       }
       const out = await startChildProcess(ctx, spec);
       if ('error' in out) return done(initFailed(spec.id, out.error));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DynamicSupervisor, ExitError, GenServer, Supervisor, TIMEOUT, type Context, type Pid, type RuntimeEvent } from '../src/index.js';
-import { broken, stubborn, worker, type Note, type Worker } from './fixtures/supervised.js';
+import { broken, failNextStarts, stubborn, worker, type Note, type Worker } from './fixtures/supervised.js';
 import { quietRuntime, rejection } from './helpers.js';
 
 async function note(me: Context<any>, ev: Note['ev'], id?: string): Promise<Note> {
@@ -85,6 +85,22 @@ describe('DynamicSupervisor', () => {
     await note(me, 'down', 'tr');
     expect(await DynamicSupervisor.whichChildren(me, sup)).toEqual([]);
     expect(await me.receive((m: unknown) => (m as Note)?.ev === 'up', 50)).toBe(TIMEOUT);
+    await rt.stop();
+  });
+
+  it('a child whose restart keeps failing can still be terminated by the pid it had', async () => {
+    const { rt, me } = quietRuntime();
+    const sup = await DynamicSupervisor.start(me, { intensity: 1_000_000, period: 1000 });
+    const a = await DynamicSupervisor.startChild(me, sup, child('a', me));
+    failNextStarts('a', Number.MAX_SAFE_INTEGER);
+    try {
+      crash(me, a);
+      while ((await DynamicSupervisor.whichChildren(me, sup))[0]?.pid !== 'restarting') await me.sleep(1);
+      await DynamicSupervisor.terminateChild(me, sup, a);
+      expect(await DynamicSupervisor.countChildren(me, sup)).toEqual({ specs: 0, active: 0, supervisors: 0, workers: 0 });
+    } finally {
+      failNextStarts('a', 0);
+    }
     await rt.stop();
   });
 

@@ -37,6 +37,8 @@ interface DynChild {
   tag: number;
   spec: ChildSpecData;
   pid: number | 'restarting';
+  /** Its latest pid: what callers know it by while a failed restart is retried (as Elixir). */
+  lastPid: number;
 }
 
 interface DynState extends DynamicFlags {
@@ -169,15 +171,16 @@ async function onCall(ctx: ServerContext, req: Request, state: DynState): Promis
       if ('error' in out) {
         return done({ error: { code: 'ERR_INIT_FAILED', message: `child ${JSON.stringify(req.spec.id)} failed to start: ${formatReason(out.error)}`, reason: out.error } });
       }
-      state.children.push({ tag: state.nextTag++, spec: req.spec, pid: out.ok });
+      state.children.push({ tag: state.nextTag++, spec: req.spec, pid: out.ok, lastPid: out.ok });
       return done({ ok: out.ok });
     }
     case 'terminate': {
-      const child = state.children.find((c) => c.pid === req.pid);
+      const child = state.children.find((c) => c.lastPid === req.pid);
       if (!child) {
         return done({ error: { code: 'ERR_SUPERVISOR', message: `dynamic supervisor ${pidToString(ctx.self)} has no child ${pidToString(req.pid)}`, reason: 'not_found' } });
       }
-      await stopChild(ctx, state.name, { pid: req.pid, spec: child.spec });
+      // A child whose restart is being retried has no process to stop: forgetting it ends the retries.
+      if (child.pid !== 'restarting') await stopChild(ctx, state.name, { pid: child.pid, spec: child.spec });
       remove(state, child);
       return done({ ok: undefined });
     }
@@ -215,6 +218,7 @@ async function restart(ctx: ServerContext, state: DynState, child: DynChild, dea
   const out = await startChildProcess(ctx, child.spec);
   if ('ok' in out) {
     child.pid = out.ok;
+    child.lastPid = out.ok;
   } else {
     report(ctx, state.name, 'start_error', { id: child.spec.id, pid: undefined }, out.error);
     child.pid = 'restarting';

@@ -80,6 +80,8 @@ export class Runtime {
   /** When the loop last left idle (NaN while idle). */
   private busySince = NaN;
   private busyMs = 0;
+  /** When the loop last went idle. */
+  private idleAt = -Infinity;
   /** The coroutine resumed by the previous slice, to blame for a long gap. */
   private lastCoroutine: Proc | undefined;
   /** When the last slice ended or the last coroutine was resumed directly. */
@@ -376,11 +378,18 @@ export class Runtime {
   private scheduleSlice(afterMicrotasks = false): void {
     if (this.sliceScheduled || this.stopped) return;
     this.sliceScheduled = true;
+    let breathless = false;
     if (this.busySince !== this.busySince) {
       // Leaving idle: from here until the run queue empties, this thread is busy.
-      this.busySince = this.lastBreath = this.lastSliceEnd = clock();
+      const now = clock();
+      this.busySince = this.lastSliceEnd = now;
+      // The breath clock restarts only after a real rest. Idle for a moment between two
+      // microtasks (an actor's async callback still running, say) the event loop has not had
+      // its turn, and a chain that goes idle and busy again at every step must still breathe.
+      if (now - this.idleAt >= BREATH_MS) this.lastBreath = now;
+      else breathless = now - this.lastBreath >= BREATH_MS;
     }
-    if (afterMicrotasks) setImmediate(this.breathe);
+    if (afterMicrotasks || breathless) setImmediate(this.breathe);
     else queueMicrotask(this.runSlice);
   }
 
@@ -440,6 +449,7 @@ export class Runtime {
       this.sliceScheduled = false;
       this.busyMs += now - this.busySince;
       this.busySince = NaN;
+      this.idleAt = now;
       this.host.idle?.();
     }
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineProcess, type Context, type Pid } from '../src/index.js';
+import { defineActor, defineProcess, type Context, type Pid } from '../src/index.js';
 import { quietRuntime } from './helpers.js';
 
 type Ball = { ball: Pid<Ball | 'stop'>; left: number };
@@ -12,6 +12,17 @@ const player = defineProcess(import.meta.url, 'run-loop.player', async (ctx: Con
     if (m.left === 0) ctx.send(done, 'over');
     else ctx.send(m.ball, { ball: ctx.self, left: m.left - 1 });
   }
+});
+
+/** An actor whose async callback messages itself: between two steps its loop is idle for a moment. */
+const selfFeeder = defineActor(import.meta.url, 'run-loop.selfFeeder', {
+  init: () => 0,
+  handle: async (ctx: Context<'again' | 'stop'>, msg: 'again' | 'stop', n: number) => {
+    if (msg === 'stop') return ctx.exit();
+    await Promise.resolve();
+    ctx.send(ctx.self, 'again');
+    return n + 1;
+  },
 });
 
 const quickProcess = defineProcess(import.meta.url, 'run-loop.quick', (ctx: Context<never>, to: Pid<string>) => ctx.send(to, 'quick ran'));
@@ -28,6 +39,18 @@ describe('the run loop', () => {
     me.sendAfter(me.self, 'tick', 10);
     expect(await me.receive((m) => m === 'tick', 2000)).toBe('tick');
     expect(rt.processInfo(a)!.messagesHandled + rt.processInfo(b)!.messagesHandled).toBeGreaterThan(100);
+    await rt.stop(50);
+  });
+
+  it('an actor that feeds itself from an async callback still lets timers run', async () => {
+    const { rt, me } = quietRuntime();
+    const feeder = me.spawn(selfFeeder);
+    me.send(feeder, 'again');
+    // Each step ends with the loop idle for a moment while the callback's promise settles;
+    // that must not count as the event loop having had its turn.
+    expect(await new Promise<string>((resolve) => setTimeout(() => resolve('fired'), 20))).toBe('fired');
+    expect(rt.processInfo(feeder)!.messagesHandled).toBeGreaterThan(10);
+    me.send(feeder, 'stop');
     await rt.stop(50);
   });
 

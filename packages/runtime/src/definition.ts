@@ -47,7 +47,8 @@ export type ResultOf<D> = D extends ProcessDefinition<any, any, infer R> ? R : n
 
 const definitions = new Map<string, Definition>();
 
-function makeKey(moduleUrl: unknown, name: unknown, what: string): string {
+/** The key `moduleUrl#name`, or the error that says how `what` is called. @internal shared with Agent.defineFn. */
+export function makeKey(moduleUrl: unknown, name: unknown, what: string): string {
   if (typeof moduleUrl !== 'string' || moduleUrl === '') {
     throw new BeamError(
       'ERR_INVALID_ARGUMENT',
@@ -107,17 +108,25 @@ export function isDefinition(value: unknown): value is Definition {
   );
 }
 
+/**
+ * The error users see when they pass a closure where code another thread must load is needed:
+ * what was wanted, and the definition to write instead (`define(name)`). @internal
+ */
+export function closureError(fn: Function, wanted: string, define: (name: string) => string): BeamError {
+  const name = fn.name || 'fn';
+  return new BeamError(
+    'ERR_NOT_A_DEFINITION',
+    `${wanted}, got the plain function ${fn.name ? `'${fn.name}'` : '(anonymous)'}. ` +
+      `A closure cannot be loaded by another scheduler thread; define it at the top level of a module: ` +
+      `export const ${name} = ${define(name)};`,
+  );
+}
+
 /** Throws the error users see when they pass a closure where a definition is needed. */
 export function assertDefinition(value: unknown, where: string): asserts value is Definition {
   if (isDefinition(value)) return;
   if (typeof value === 'function') {
-    const name = value.name || 'fn';
-    throw new BeamError(
-      'ERR_NOT_A_DEFINITION',
-      `${where} needs a process definition, got the plain function ${value.name ? `'${value.name}'` : '(anonymous)'}. ` +
-        `A closure cannot be loaded by another scheduler thread; define it at the top level of a module: ` +
-        `export const ${name} = defineProcess(import.meta.url, '${name}', ${name});`,
-    );
+    throw closureError(value, `${where} needs a process definition`, (name) => `defineProcess(import.meta.url, '${name}', ${name})`);
   }
   throw new BeamError('ERR_NOT_A_DEFINITION', `${where} needs a process definition made with defineProcess(import.meta.url, name, fn), got ${describe(value)}`);
 }

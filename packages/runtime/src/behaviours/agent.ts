@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { assertDefinition, loadDefinition, lookupDefinition, splitKey, type ArgsOf, type Definition, type ProcessDefinition, type ResultOf } from '../definition.js';
+import { assertDefinition, closureError, loadDefinition, makeKey, lookupDefinition, splitKey, type ArgsOf, type Definition, type ProcessDefinition, type ResultOf } from '../definition.js';
 import { BeamError, checkTimeout, describe } from '../errors.js';
 import type { AnyPid, Pid } from '../pid.js';
 import type { ExitReason } from '../reasons.js';
@@ -97,16 +97,10 @@ const fns = new Map<string, (state: unknown, ...args: unknown[]) => unknown>();
  * It may be async; the agent handles its next request once it settles.
  */
 export function defineFn<S, A extends unknown[], R>(moduleUrl: string, name: string, fn: (state: S, ...args: A) => Awaitable<R>): AgentFn<S, A, R> {
-  if (typeof moduleUrl !== 'string' || moduleUrl === '') {
-    throw new BeamError('ERR_INVALID_ARGUMENT', `Agent.defineFn needs the module's URL as its first argument: Agent.defineFn(import.meta.url, 'name', fn), got ${describe(moduleUrl)}`);
-  }
-  if (typeof name !== 'string' || name === '') {
-    throw new BeamError('ERR_INVALID_ARGUMENT', `Agent.defineFn needs a non-empty name as its second argument, got ${describe(name)}`);
-  }
+  const key = makeKey(moduleUrl, name, 'Agent.defineFn');
   if (typeof fn !== 'function') {
     throw new BeamError('ERR_INVALID_ARGUMENT', `Agent.defineFn(${JSON.stringify(name)}) needs a function (state, ...args) => result, got ${describe(fn)}`);
   }
-  const key = `${moduleUrl}#${name}`;
   fns.set(key, fn as (state: unknown, ...args: unknown[]) => unknown);
   return Object.freeze({ kind: 'agent-fn', key, name }) as AgentFn<S, A, R>;
 }
@@ -306,13 +300,7 @@ function checkRef(agent: unknown, where: string): AnyPid | string {
 function checkFn(fn: unknown, where: string): void {
   if (isAgentFn(fn)) return;
   if (typeof fn === 'function') {
-    const name = fn.name || 'fn';
-    throw new BeamError(
-      'ERR_NOT_A_DEFINITION',
-      `${where} needs an agent function, got the plain function ${fn.name ? `'${fn.name}'` : '(anonymous)'}. ` +
-        `A closure cannot be loaded by the agent's scheduler thread; define it at the top level of a module: ` +
-        `export const ${name} = Agent.defineFn(import.meta.url, '${name}', (state, ...args) => ...);`,
-    );
+    throw closureError(fn, `${where} needs an agent function`, (name) => `Agent.defineFn(import.meta.url, '${name}', (state, ...args) => ...)`);
   }
   throw new BeamError('ERR_INVALID_ARGUMENT', `${where} needs an agent function made with Agent.defineFn(import.meta.url, name, fn), got ${describe(fn)}`);
 }

@@ -1,6 +1,5 @@
 import { BeamError, checkTimeout, describe } from './errors.js';
 import { deepCopy } from './copy.js';
-import { assertDefinition } from './definition.js';
 import { Mailbox } from './mailbox.js';
 import { TIMEOUT, type Context, type Definition, type SpawnOptions } from './context.js';
 import type { AnyPid, Dest, Ref } from './pid.js';
@@ -43,6 +42,8 @@ export interface ProcessRuntime {
   /** Makes a process waiting in receive runnable, with `value` as what receive returns. */
   resume(proc: Proc, value: unknown): void;
   spawnFrom(parent: Proc, def: Definition, args: unknown[], options: SpawnOptions, monitorRef?: Ref): number;
+  /** `spawnWith`: checks its arguments; `[pid, ref]` when `options.monitor`, else the pid. */
+  spawnWithOptions(parent: Proc, def: Definition, args: unknown[], options: SpawnOptions, where: string): number | [number, Ref];
   exitProcess(proc: Proc, reason: ExitReason): void;
   register(name: string, pid: AnyPid): void;
   unregister(name: string): void;
@@ -206,11 +207,9 @@ export class Proc implements Context<unknown> {
     return [pid, ref];
   }
 
-  spawnWith(def: Definition, args: unknown[], options: SpawnOptions): any {
+  spawnWith(def: Definition, args: unknown[], options: SpawnOptions = {}): any {
     this.ensureAlive();
-    assertDefinition(def, 'spawnWith');
-    if (!Array.isArray(args)) throw new BeamError('ERR_INVALID_ARGUMENT', `spawnWith(def, args, options): args must be an array, got ${describe(args)}`);
-    return this.rt.spawnFrom(this, def, args, options ?? {});
+    return this.rt.spawnWithOptions(this, def, args, options, 'spawnWith');
   }
 
   link(pid: AnyPid): void {

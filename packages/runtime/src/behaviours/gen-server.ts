@@ -69,8 +69,9 @@ export async function startServer(ctx: Ctx, def: Definition, args: unknown[], op
   const timeout = checkTimeout(options.timeout);
   const tag = ctx.makeRef();
   const boot: Boot = { $gen: 'boot', starter: ctx.self, tag, parent: link ? ctx.self : undefined };
-  const pid = ctx.spawnWith(def, [boot, ...args] as never, { link, name: options.name });
-  const ref = ctx.monitor(pid);
+  // Monitored (and linked) from birth: a monitor set after the spawn could find the server
+  // already dead on another scheduler and produce a `noproc` DOWN that overtakes its ack.
+  const [pid, ref] = ctx.spawnWith(def, [boot, ...args] as never, { link, name: options.name, monitor: true });
   const msg = await ctx.receive((m) => isAckFor(m, tag) || isDownFor(m, ref), timeout);
   if (msg === TIMEOUT) {
     if (link) ctx.unlink(pid);

@@ -23,7 +23,8 @@ export function packAll(destination, { build = true } = {}) {
     const out = execFileSync('npm', ['pack', '--json', '--pack-destination', destination], {
       cwd: path.join(root, 'packages', name),
       encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
+      // The lifecycle scripts' banners go to stderr; a failure still shows it (execFileSync's error).
+      stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, BEAMJS_PACK_BUILT: '1' },
     });
     // npm prints the lifecycle scripts' output before the JSON.

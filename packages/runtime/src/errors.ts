@@ -26,7 +26,11 @@ export type BeamErrorCode =
   | 'ERR_JOB_TIMEOUT'
   | 'ERR_LOAD_FAILED'
   | 'ERR_VM_STOPPED'
-  | 'ERR_INVALID_OPTION';
+  | 'ERR_INVALID_OPTION'
+  | 'ERR_QUEUE_FULL'
+  | 'ERR_TSX_MISSING'
+  | 'ERR_VM_IN_SCHEDULER'
+  | 'ERR_SCHEDULER_DOWN';
 
 export class BeamError extends Error {
   readonly code: BeamErrorCode;

@@ -67,3 +67,6 @@ export * as Task from './behaviours/task.js';
 export type { Task as TaskHandle, TaskOutcome, StreamOptions as TaskStreamOptions } from './behaviours/task.js';
 export * as Agent from './behaviours/agent.js';
 export type { Agent as AgentPid, AgentName, AgentRef, AgentFn, AgentStartOptions } from './behaviours/agent.js';
+export * as GenStatem from './behaviours/gen-statem.js';
+export type { Statem, StatemName, StatemTypes, StatemEvent, StatemAction, StatemResult, StatemCallbacks } from './behaviours/gen-statem-types.js';
+export type { ChildSpecOptions } from './behaviours/child-spec-of.js';

@@ -70,3 +70,5 @@ export type { Agent as AgentPid, AgentName, AgentRef, AgentFn, AgentStartOptions
 export * as GenStatem from './behaviours/gen-statem.js';
 export type { Statem, StatemName, StatemTypes, StatemEvent, StatemAction, StatemResult, StatemCallbacks } from './behaviours/gen-statem-types.js';
 export type { ChildSpecOptions } from './behaviours/child-spec-of.js';
+export * as Registry from './behaviours/registry.js';
+export type { RegistrySpec, ViaName } from './behaviours/via.js';

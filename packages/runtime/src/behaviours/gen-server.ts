@@ -73,8 +73,9 @@ export async function startServer(ctx: Ctx, def: Definition, args: unknown[], op
   const tag = ctx.makeRef();
   const boot: Boot = { $gen: 'boot', starter: ctx.self, tag, parent: link ? ctx.self : undefined };
   const viaName = isViaName(options.name) ? options.name : undefined;
-  const pid = ctx.spawnWith(def, [boot, ...args] as never, { link, name: viaName ? undefined : (options.name as string | undefined) });
-  const ref = ctx.monitor(pid);
+  // Monitored (and linked) from birth: a monitor set after the spawn could find the server
+  // already dead on another scheduler and produce a `noproc` DOWN that overtakes its ack.
+  const [pid, ref] = ctx.spawnWith(def, [boot, ...args] as never, { link, name: viaName ? undefined : (options.name as string | undefined), monitor: true });
   if (viaName) await registerVia(ctx, viaName, pid, ref, link);
   const msg = await ctx.receive((m) => isAckFor(m, tag) || isDownFor(m, ref), timeout);
   if (msg === TIMEOUT) {

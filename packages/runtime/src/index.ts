@@ -72,3 +72,4 @@ export type { Statem, StatemName, StatemTypes, StatemEvent, StatemAction, Statem
 export type { ChildSpecOptions } from './behaviours/child-spec-of.js';
 export * as Registry from './behaviours/registry.js';
 export type { RegistrySpec, ViaName } from './behaviours/via.js';
+export * as TaskSupervisor from './behaviours/task-supervisor.js';

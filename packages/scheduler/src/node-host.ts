@@ -52,7 +52,8 @@ export class NodeHost implements Host {
   private readonly slots: SlotAllocator;
   private readonly reportSink: (event: RuntimeEvent) => void;
   readonly peers = new Map<number, MessagePort>();
-  private readonly outbox = new Map<number, { items: unknown[]; transfer: TransferListItem[] }>();
+  /** Per peer: what the next batch carries (a message takes two items, `[pid, msg]`), and how many envelopes that is. */
+  private readonly outbox = new Map<number, { items: unknown[]; transfer: TransferListItem[]; envelopes: number }>();
   private outboxSize = 0;
   private flushQueued = false;
   readonly heldForJob = new Map<number, Signal[]>();
@@ -285,7 +286,9 @@ export class NodeHost implements Host {
     port?.close();
     const box = this.outbox.get(peer);
     if (box) {
-      this.outboxSize -= box.items.length;
+      // Uncount envelopes, not items: counting a message's two items twice would drive the
+      // total below the truth, and a flush that sees 0 then posts nothing while batches wait.
+      this.outboxSize -= box.envelopes;
       this.outbox.delete(peer);
     }
   }
@@ -367,12 +370,13 @@ export class NodeHost implements Host {
   enqueue(to: number, envelope: Envelope, transfer?: TransferListItem[]): void {
     let box = this.outbox.get(to);
     if (!box) {
-      box = { items: [], transfer: [] };
+      box = { items: [], transfer: [], envelopes: 0 };
       this.outbox.set(to, box);
     }
     if (envelope.kind === 'message') box.items.push(envelope.to, envelope.msg);
     else box.items.push(envelope);
     if (transfer) box.transfer.push(...transfer);
+    box.envelopes++;
     this.counters.remoteOut++;
     if (++this.outboxSize >= BATCH_MAX) this.flush();
     else if (!this.flushQueued) {
@@ -397,6 +401,7 @@ export class NodeHost implements Host {
       const { items, transfer } = box;
       box.items = [];
       box.transfer = [];
+      box.envelopes = 0;
       if (!port) continue;
       try {
         port.postMessage(items, transfer.length ? transfer : undefined);

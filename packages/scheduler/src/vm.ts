@@ -406,7 +406,7 @@ export class VM extends EventEmitter<VMEvents> {
   mailbox<Msg = unknown>(): Context<Msg> {
     const ctx = this.internalMailbox<Msg>();
     const receive = ctx.receive.bind(ctx) as (...args: unknown[]) => Promise<unknown>;
-    (ctx as { receive: (...args: unknown[]) => Promise<unknown> }).receive = (...args) => this.waits.track(receive(...args));
+    (ctx as { receive: (...args: unknown[]) => Promise<unknown> }).receive = (...args) => this.waits.track(() => receive(...args));
     return ctx;
   }
 
@@ -493,7 +493,7 @@ export class VM extends EventEmitter<VMEvents> {
   /** Resolves with the exit reason of `pid` when it exits (at once with `noproc` if it is gone). */
   waitFor(pid: AnyPid): Promise<ExitReason> {
     if (this.stopping) return Promise.reject(MainThreadWaits.stoppedError());
-    return this.waits.track(new Promise((resolve) => this.exitWatchers.set(this.watcher.monitor(pid), resolve)));
+    return this.waits.track(() => new Promise((resolve) => this.exitWatchers.set(this.watcher.monitor(pid), resolve)));
   }
 
   private async watchExits(): Promise<void> {
@@ -575,7 +575,7 @@ export class VM extends EventEmitter<VMEvents> {
 
   /** Fresh per-scheduler counters (each scheduler writes its own first; a busy one answers when it can). */
   async stats(): Promise<SchedulerStats[]> {
-    return this.waits.track(Promise.all(this.threads.map((t) => (this.isRunning(t) ? t.control.stats() : this.statsBlock.read(t.id)))));
+    return this.waits.track(() => Promise.all(this.threads.map((t) => (this.isRunning(t) ? t.control.stats() : this.statsBlock.read(t.id)))));
   }
 
   /** Which scheduler runs `pid` now (undefined if dead; MAIN_NODE for main-thread mailboxes). */
@@ -589,12 +589,12 @@ export class VM extends EventEmitter<VMEvents> {
     if (owner === MAIN_NODE) return this.runtime.processInfo(pid);
     const thread = this.threads[owner];
     if (!thread || !this.isRunning(thread)) return undefined;
-    return this.waits.track(thread.control.processInfo(pid));
+    return this.waits.track(() => thread.control.processInfo(pid));
   }
 
   /** Pids of every live process, on every scheduler. */
   async processes(): Promise<AnyPid[]> {
-    const lists = await this.waits.track(Promise.all(this.threads.filter((t) => this.isRunning(t)).map((t) => t.control.processes())));
+    const lists = await this.waits.track(() => Promise.all(this.threads.filter((t) => this.isRunning(t)).map((t) => t.control.processes())));
     return lists.flat();
   }
 
@@ -606,7 +606,7 @@ export class VM extends EventEmitter<VMEvents> {
     const owner = this.directory.ownerOfPid(pid);
     const thread = this.threads[owner];
     if (!thread || !this.isRunning(thread) || owner === to || !this.threads[to]) return false;
-    return this.waits.track(thread.control.migrate(pid, to));
+    return this.waits.track(() => thread.control.migrate(pid, to));
   }
 
   // ---- shutdown -------------------------------------------------------------------------------

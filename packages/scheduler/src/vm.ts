@@ -26,6 +26,7 @@ import {
   type RuntimeEvent,
   type ServerRef,
   type ServerTypes,
+  type SpawnOptions,
 } from '@beamjs/runtime';
 import { Directory, MAIN_NODE, NO_OWNER, ownerOf } from './directory.js';
 import { JobRing } from './job-ring.js';
@@ -40,6 +41,12 @@ import { inSchedulerThread } from './thread-role.js';
 import { startWorker, workerExecArgv } from './exec-argv.js';
 import { JobBoard, type RunOptions, type MapOptions } from './jobs.js';
 import type { Connect, SchedulerControl, SchedulerEvent, SchedulerInit, SchedulerStats } from './protocol.js';
+
+/** `vm.spawnWith`'s options: those of `ctx.spawnWith`, and the scheduler to start on. */
+export interface VMSpawnOptions extends SpawnOptions {
+  /** Start on this scheduler (0 .. schedulers-1) instead of wherever there is room. */
+  scheduler?: number;
+}
 
 export interface VMOptions {
   /** Scheduler threads (default: `os.availableParallelism()`; 1 is allowed). */
@@ -433,18 +440,37 @@ export class VM extends EventEmitter<VMEvents> {
   /**
    * Spawns on a given scheduler (0 .. schedulers-1) instead of wherever there is room. The
    * process starts there; a coroutine stays there, a behaviour process may still be moved
-   * later by load balancing.
+   * later by load balancing. For a link, monitor or name at birth: `spawnWith(def, args, { scheduler, ... })`.
    */
   spawnOn<D extends Definition>(scheduler: number, def: D, ...args: ArgsOf<D>): Pid<MessageOf<D>> {
     this.checkRunning();
     assertDefinition(def, 'vm.spawnOn');
-    if (!Number.isInteger(scheduler) || scheduler < 0 || scheduler >= this.schedulers) {
-      throw new BeamError('ERR_INVALID_ARGUMENT', `spawnOn needs a scheduler id from 0 to ${this.schedulers - 1}, got ${String(scheduler)}`);
-    }
+    this.checkSchedulerId(scheduler, 'spawnOn');
     const copied = deepCopy(args);
     const pid = this.host.allocatePid();
     this.host.handOffNew({ pid, key: def.key, args: copied, links: [], monitoredBy: [], parent: undefined, name: undefined }, [], scheduler);
     return pid as Pid<MessageOf<D>>;
+  }
+
+  /**
+   * `ctx.spawnWith` for the main thread: `{ link, name, monitor }` are set atomically at birth
+   * (with `monitor: true` it returns `[pid, ref]`, and the DOWN reaches `vm.context`), and
+   * `scheduler` starts the process on that scheduler, as `spawnOn` does.
+   */
+  spawnWith<D extends Definition>(def: D, args: ArgsOf<D>, options: VMSpawnOptions & { monitor: true }): [Pid<MessageOf<D>>, Ref];
+  spawnWith<D extends Definition>(def: D, args: ArgsOf<D>, options?: VMSpawnOptions): Pid<MessageOf<D>>;
+  spawnWith(def: Definition, args: unknown[], options: VMSpawnOptions = {}): AnyPid | [AnyPid, Ref] {
+    this.checkRunning();
+    const { scheduler, ...spawnOptions } = options ?? {};
+    if (scheduler === undefined) return this.context.spawnWith(def, args as never, spawnOptions);
+    this.checkSchedulerId(scheduler, 'vm.spawnWith');
+    return this.runtime.spawnAs(this.context.self, def, args, spawnOptions, 'vm.spawnWith', (job) => this.host.handOffNew(job, [], scheduler));
+  }
+
+  private checkSchedulerId(scheduler: unknown, where: string): asserts scheduler is number {
+    if (!Number.isInteger(scheduler) || (scheduler as number) < 0 || (scheduler as number) >= this.schedulers) {
+      throw new BeamError('ERR_INVALID_ARGUMENT', `${where} needs a scheduler id from 0 to ${this.schedulers - 1}, got ${String(scheduler)}`);
+    }
   }
 
   send<M>(to: Dest<M>, msg: NoInfer<M>): void {

@@ -378,7 +378,10 @@ export class VM extends EventEmitter<VMEvents> {
     thread.controlPort.close();
     this.rings[thread.id] = JobRing.create();
     this.schedulerDown({ type: 'scheduler_down', scheduler: thread.id, cause, processes: dead.length, replaced: true, ...(hardCancelled === undefined ? {} : { hardCancelled }) });
-    this.replaceThread(thread.id).catch((err) => this.schedulerDown({ type: 'scheduler_down', scheduler: thread.id, cause: String(err), processes: 0, replaced: false }));
+    this.replaceThread(thread.id).catch((err) => {
+      // A replacement cut short by vm.stop() is no death.
+      if (!this.stopping) this.schedulerDown({ type: 'scheduler_down', scheduler: thread.id, cause: String(err), processes: 0, replaced: false });
+    });
   }
 
   /** Reports a scheduler's end and tells listeners: 'schedulerDown' always, 'error' when it was not intended. */
@@ -413,7 +416,7 @@ export class VM extends EventEmitter<VMEvents> {
   mailbox<Msg = unknown>(): Context<Msg> {
     const ctx = this.internalMailbox<Msg>();
     const receive = ctx.receive.bind(ctx) as (...args: unknown[]) => Promise<unknown>;
-    (ctx as { receive: (...args: unknown[]) => Promise<unknown> }).receive = (...args) => this.waits.track(receive(...args));
+    (ctx as { receive: (...args: unknown[]) => Promise<unknown> }).receive = (...args) => this.waits.track(() => receive(...args));
     return ctx;
   }
 
@@ -519,7 +522,7 @@ export class VM extends EventEmitter<VMEvents> {
   /** Resolves with the exit reason of `pid` when it exits (at once with `noproc` if it is gone). */
   waitFor(pid: AnyPid): Promise<ExitReason> {
     if (this.stopping) return Promise.reject(MainThreadWaits.stoppedError());
-    return this.waits.track(new Promise((resolve) => this.exitWatchers.set(this.watcher.monitor(pid), resolve)));
+    return this.waits.track(() => new Promise((resolve) => this.exitWatchers.set(this.watcher.monitor(pid), resolve)));
   }
 
   private async watchExits(): Promise<void> {
@@ -601,7 +604,7 @@ export class VM extends EventEmitter<VMEvents> {
 
   /** Fresh per-scheduler counters (each scheduler writes its own first; a busy one answers when it can). */
   async stats(): Promise<SchedulerStats[]> {
-    return this.waits.track(Promise.all(this.threads.map((t) => (this.isRunning(t) ? t.control.stats() : this.statsBlock.read(t.id)))));
+    return this.waits.track(() => Promise.all(this.threads.map((t) => (this.isRunning(t) ? t.control.stats() : this.statsBlock.read(t.id)))));
   }
 
   /** Which scheduler runs `pid` now (undefined if dead; MAIN_NODE for main-thread mailboxes). */
@@ -615,12 +618,12 @@ export class VM extends EventEmitter<VMEvents> {
     if (owner === MAIN_NODE) return this.runtime.processInfo(pid);
     const thread = this.threads[owner];
     if (!thread || !this.isRunning(thread)) return undefined;
-    return this.waits.track(thread.control.processInfo(pid));
+    return this.waits.track(() => thread.control.processInfo(pid));
   }
 
   /** Pids of every live process, on every scheduler. */
   async processes(): Promise<AnyPid[]> {
-    const lists = await this.waits.track(Promise.all(this.threads.filter((t) => this.isRunning(t)).map((t) => t.control.processes())));
+    const lists = await this.waits.track(() => Promise.all(this.threads.filter((t) => this.isRunning(t)).map((t) => t.control.processes())));
     return lists.flat();
   }
 
@@ -632,7 +635,7 @@ export class VM extends EventEmitter<VMEvents> {
     const owner = this.directory.ownerOfPid(pid);
     const thread = this.threads[owner];
     if (!thread || !this.isRunning(thread) || owner === to || !this.threads[to]) return false;
-    return this.waits.track(thread.control.migrate(pid, to));
+    return this.waits.track(() => thread.control.migrate(pid, to));
   }
 
   // ---- shutdown -------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 export { type Pid, type AnyPid, type Ref, type Dest, pidToString, slotOf, generationOf, makePid, SLOT_SPACE } from './pid.js';
 export { BeamError, UncloneableError, type BeamErrorCode, checkTimeout } from './errors.js';
-export { deepCopy, isCloneable } from './copy.js';
+export { MAX_MESSAGE_DEPTH, deepCopy, deepCopyTransferring, isCloneable } from './copy.js';
 export {
   defineProcess,
   defineActor,

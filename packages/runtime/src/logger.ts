@@ -32,7 +32,7 @@ export interface LogEvent {
 }
 
 /** Any event with the scheduler it came from, as the VM reports them. */
-type AnyEvent = RuntimeEvent | (RuntimeEvent & { scheduler: number }) | { type: string; scheduler?: number; [k: string]: unknown };
+type AnyEvent = RuntimeEvent | { readonly type: string };
 
 export interface LoggerOptions {
   /** The least severe level written (default `info`). */
@@ -91,7 +91,7 @@ export function levelOf(event: AnyEvent): LogLevel | undefined {
 
 /** An event as one JSON object: time, level, message, the process's metadata, and the reason (with its stack) for a crash. */
 export function toJson(event: AnyEvent): Record<string, unknown> {
-  const e = event as Record<string, unknown>;
+  const e = event as unknown as Record<string, unknown>;
   const out: Record<string, unknown> = { time: new Date().toISOString(), level: levelOf(event), type: event.type };
   if (event.type === 'log') out.message = (event as LogEvent).message;
   else out.message = formatAny(event).split('\n')[0]!.replace(/^\[\w+\] /, '');

@@ -87,16 +87,24 @@ export class Proc implements Context<unknown> {
   /** Callbacks of `runtime.whenExit`, for code outside any process. */
   exitWatchers: ((reason: ExitReason) => void)[] | undefined = undefined;
 
+  /**
+   * The runtime, in a true private field: a process's code holds its Proc as its context, and
+   * must find no path from it to the runtime's table of other processes.
+   */
+  readonly #rt: ProcessRuntime;
+
   constructor(
-    readonly rt: ProcessRuntime,
+    rt: ProcessRuntime,
     readonly self: number,
     public def: Definition | undefined,
     readonly key: string,
     readonly parent: number | undefined,
-  ) {}
+  ) {
+    this.#rt = rt;
+  }
 
   get schedulerId(): number {
-    return this.rt.host.nodeId;
+    return this.#rt.host.nodeId;
   }
 
   get name(): string {
@@ -124,7 +132,7 @@ export class Proc implements Context<unknown> {
 
   send(to: Dest<unknown>, msg: unknown): void {
     this.ensureAlive();
-    this.rt.send(to, msg);
+    this.#rt.send(to, msg);
   }
 
   receive(a?: unknown, b?: unknown): Promise<any> {
@@ -160,7 +168,7 @@ export class Proc implements Context<unknown> {
       // Out of budget: take the message, but let others run before we continue.
       return new Promise((resolve) => {
         this.waiter = { match: undefined, resolve, timer: undefined };
-        this.rt.resume(this, msg);
+        this.#rt.resume(this, msg);
       });
     }
     if (timeout === 0) return Promise.resolve(TIMEOUT);
@@ -168,7 +176,7 @@ export class Proc implements Context<unknown> {
       const waiter: Waiter = { match, resolve, timer: undefined };
       if (timeout !== Infinity) {
         waiter.timer = setTimeout(() => {
-          if (this.waiter === waiter && this.status === 'waiting') this.rt.resume(this, TIMEOUT);
+          if (this.waiter === waiter && this.status === 'waiting') this.#rt.resume(this, TIMEOUT);
         }, timeout);
       }
       this.waiter = waiter;
@@ -185,31 +193,31 @@ export class Proc implements Context<unknown> {
 
   spawn(def: Definition, ...args: unknown[]): any {
     this.ensureAlive();
-    return this.rt.spawnFrom(this, def, args, {});
+    return this.#rt.spawnFrom(this, def, args, {});
   }
 
   spawnLink(def: Definition, ...args: unknown[]): any {
     this.ensureAlive();
-    return this.rt.spawnFrom(this, def, args, { link: true });
+    return this.#rt.spawnFrom(this, def, args, { link: true });
   }
 
   spawnMonitor(def: Definition, ...args: unknown[]): any {
     this.ensureAlive();
-    const ref = this.rt.makeRef();
-    const pid = this.rt.spawnFrom(this, def, args, {}, ref);
+    const ref = this.#rt.makeRef();
+    const pid = this.#rt.spawnFrom(this, def, args, {}, ref);
     return [pid, ref];
   }
 
   spawnLinkMonitor(def: Definition, ...args: unknown[]): any {
     this.ensureAlive();
-    const ref = this.rt.makeRef();
-    const pid = this.rt.spawnFrom(this, def, args, { link: true }, ref);
+    const ref = this.#rt.makeRef();
+    const pid = this.#rt.spawnFrom(this, def, args, { link: true }, ref);
     return [pid, ref];
   }
 
   spawnWith(def: Definition, args: unknown[], options: SpawnOptions = {}): any {
     this.ensureAlive();
-    return this.rt.spawnWithOptions(this, def, args, options, 'spawnWith');
+    return this.#rt.spawnWithOptions(this, def, args, options, 'spawnWith');
   }
 
   link(pid: AnyPid): void {
@@ -217,21 +225,21 @@ export class Proc implements Context<unknown> {
     checkPid(pid, 'link');
     if (pid === this.self) return;
     (this.links ??= new Set()).add(pid);
-    this.rt.dispatch({ kind: 'link', to: pid, from: this.self });
+    this.#rt.dispatch({ kind: 'link', to: pid, from: this.self });
   }
 
   unlink(pid: AnyPid): void {
     this.ensureAlive();
     checkPid(pid, 'unlink');
-    if (this.links?.delete(pid)) this.rt.dispatch({ kind: 'unlink', to: pid, from: this.self });
+    if (this.links?.delete(pid)) this.#rt.dispatch({ kind: 'unlink', to: pid, from: this.self });
   }
 
   monitor(pid: AnyPid): Ref {
     this.ensureAlive();
     checkPid(pid, 'monitor');
-    const ref = this.rt.makeRef();
+    const ref = this.#rt.makeRef();
     (this.monitors ??= new Map()).set(ref, pid);
-    this.rt.dispatch({ kind: 'monitor', to: pid, from: this.self, ref });
+    this.#rt.dispatch({ kind: 'monitor', to: pid, from: this.self, ref });
     return ref;
   }
 
@@ -240,7 +248,7 @@ export class Proc implements Context<unknown> {
     const target = this.monitors?.get(ref);
     if (target !== undefined) {
       this.monitors!.delete(ref);
-      this.rt.dispatch({ kind: 'demonitor', to: target, from: this.self, ref });
+      this.#rt.dispatch({ kind: 'demonitor', to: target, from: this.self, ref });
     }
     if (options?.flush) {
       const index = this.mailbox.find((m) => isDownFor(m, ref));
@@ -261,13 +269,13 @@ export class Proc implements Context<unknown> {
     this.ensureAlive();
     if (arguments.length >= 2) {
       checkPid(a, 'exit');
-      this.rt.dispatch({ kind: 'exit', to: a as number, from: this.self, reason: deepCopy(b), linked: false });
+      this.#rt.dispatch({ kind: 'exit', to: a as number, from: this.self, reason: deepCopy(b), linked: false });
       return;
     }
     const reason = a === undefined ? 'normal' : a;
     if (this.def === undefined) {
       // A mailbox handle has no code to unwind: exiting just closes it.
-      this.rt.exitProcess(this, reason);
+      this.#rt.exitProcess(this, reason);
       return undefined as never;
     }
     throw new ProcessExit(reason);
@@ -277,41 +285,41 @@ export class Proc implements Context<unknown> {
 
   register(name: string, pid: AnyPid = this.self): void {
     this.ensureAlive();
-    this.rt.register(name, pid);
+    this.#rt.register(name, pid);
   }
 
   unregister(name: string): void {
     this.ensureAlive();
-    this.rt.unregister(name);
+    this.#rt.unregister(name);
   }
 
   whereis(name: string): any {
-    return this.rt.host.names.whereis(name);
+    return this.#rt.host.names.whereis(name);
   }
 
   sendAfter(to: Dest<unknown>, msg: unknown, ms: number): Ref {
     this.ensureAlive();
-    return this.rt.startTimer(this, to, deepCopy(msg), ms);
+    return this.#rt.startTimer(this, to, deepCopy(msg), ms);
   }
 
   cancelTimer(ref: Ref): number | false {
-    return this.rt.cancelTimer(ref);
+    return this.#rt.cancelTimer(ref);
   }
 
   makeRef(): Ref {
-    return this.rt.makeRef();
+    return this.#rt.makeRef();
   }
 
   isAlive(pid: AnyPid): boolean {
-    return this.rt.isAlive(pid);
+    return this.#rt.isAlive(pid);
   }
 
   processInfo(pid: AnyPid = this.self): ProcessInfo | undefined {
-    return this.rt.processInfo(pid);
+    return this.#rt.processInfo(pid);
   }
 
   report(event: RuntimeEvent): void {
-    this.rt.host.report(event);
+    this.#rt.host.report(event);
   }
 
   info(): ProcessInfo {
@@ -328,7 +336,7 @@ export class Proc implements Context<unknown> {
       registeredName: this.registeredName,
       trapExit: this.trapping,
       messagesHandled: this.handled,
-      scheduler: this.rt.host.nodeId,
+      scheduler: this.#rt.host.nodeId,
       movable: this.isActor && this.status === 'waiting' && !this.busy && !this.waiter,
     };
   }

@@ -3,3 +3,4 @@ export type { RunOptions, MapOptions } from './jobs.js';
 export type { SchedulerStats } from './protocol.js';
 export { isCancelled, throwIfCancelled } from './cancel.js';
 export { MAIN_NODE } from './directory.js';
+export { isTypeScriptFile, registerTypeScript, missingTsxError } from './typescript.js';

@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { assertDefinition, closureError, loadDefinition, makeKey, lookupDefinition, splitKey, type ArgsOf, type Definition, type ProcessDefinition, type ResultOf } from '../definition.js';
+import { assertDefinition, claimKey, closureError, loadDefinition, makeKey, lookupDefinition, splitKey, type ArgsOf, type Definition, type ProcessDefinition, type ResultOf } from '../definition.js';
 import { BeamError, checkTimeout, describe } from '../errors.js';
 import type { AnyPid, Pid } from '../pid.js';
 import type { ExitReason } from '../reasons.js';
@@ -103,6 +103,7 @@ export function defineFn<S, A extends unknown[], R>(moduleUrl: string, name: str
   if (typeof fn !== 'function') {
     throw new BeamError('ERR_INVALID_ARGUMENT', `Agent.defineFn(${JSON.stringify(name)}) needs a function (state, ...args) => result, got ${describe(fn)}`);
   }
+  claimKey('agent-fn', key, moduleUrl, 'Agent.defineFn');
   fns.set(key, fn as (state: unknown, ...args: unknown[]) => unknown);
   return Object.freeze({ kind: 'agent-fn', key, name }) as AgentFn<S, A, R>;
 }

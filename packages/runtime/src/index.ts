@@ -73,3 +73,5 @@ export type { ChildSpecOptions } from './behaviours/child-spec-of.js';
 export * as Registry from './behaviours/registry.js';
 export type { RegistrySpec, ViaName } from './behaviours/via.js';
 export * as TaskSupervisor from './behaviours/task-supervisor.js';
+export * as Logger from './logger.js';
+export type { LogLevel, LogEvent, LoggerOptions, LogSink } from './logger.js';

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, isMainThread, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import {
+  type LogSink,
   BeamError,
   GenServer,
   Runtime,
@@ -55,6 +56,8 @@ export interface VMOptions {
   modules?: (string | URL)[];
   /** Crash reports, long schedules and scheduler deaths (default: crashes and deaths to stderr). */
   onReport?: (event: VMEvent) => void;
+  /** A logger (`Logger.create({ level, format })`) for reports and processes' log lines, when `onReport` is not given. */
+  logger?: LogSink;
   /** A process step longer than this is reported as a long schedule (default 100 ms). */
   longScheduleMs?: number;
   /** Limits for each scheduler thread: one that exceeds them dies alone and is replaced. */
@@ -150,11 +153,11 @@ export class VM extends EventEmitter<VMEvents> {
   private readonly watcher: Context<unknown>;
   private readonly onReport: (event: VMEvent) => void;
 
-  private constructor(private readonly options: Required<Omit<VMOptions, 'resourceLimits' | 'onReport'>> & VMOptions & { execArgv: string[] }) {
+  private constructor(private readonly options: Required<Omit<VMOptions, 'resourceLimits' | 'onReport' | 'logger'>> & VMOptions & { execArgv: string[] }) {
     super();
     this.schedulers = options.schedulers;
     this.waits = new MainThreadWaits(options.keepAlive);
-    this.onReport = options.onReport ?? defaultVMReporter;
+    this.onReport = options.onReport ?? options.logger?.onReport ?? defaultVMReporter;
     this.directory = new Directory(Directory.create(options.maxProcesses));
     this.names = new SharedNames(SharedNames.create());
     this.statsBlock = new StatsBlock(StatsBlock.create());
@@ -222,6 +225,7 @@ export class VM extends EventEmitter<VMEvents> {
       keepAlive: options.keepAlive ?? false,
       maxQueue,
       onReport: options.onReport,
+      logger: options.logger,
       resourceLimits: execArgv.resourceLimits,
       execArgv: execArgv.execArgv,
     });

@@ -7,6 +7,7 @@ import {
   GenServer,
   Runtime,
   SLOT_SPACE,
+  TimerCells,
   assertDefinition,
   deepCopy,
   defaultReporter,
@@ -102,6 +103,7 @@ export class VM {
   private readonly cancel: SharedArrayBuffer;
   private readonly directory: Directory;
   private readonly names: SharedNames;
+  private readonly timers: SharedArrayBuffer;
   private stopping = false;
   private stopped = false;
   private readonly pendingReady = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
@@ -114,6 +116,7 @@ export class VM {
     this.onReport = options.onReport ?? defaultVMReporter;
     this.directory = new Directory(Directory.create(options.maxProcesses));
     this.names = new SharedNames(SharedNames.create());
+    this.timers = new SharedArrayBuffer(TimerCells.bytes(this.schedulers + 1));
     this.statsBlock = new StatsBlock(StatsBlock.create());
     this.rings = Array.from({ length: this.schedulers }, () => JobRing.create());
     this.mainRing = JobRing.create();
@@ -122,6 +125,8 @@ export class VM {
       {
         directory: this.directory,
         names: this.names,
+        // Regions 0..schedulers-1 are the schedulers'; the main thread's is the last.
+        timerCells: new TimerCells(this.timers, this.schedulers),
         ring: new JobRing(this.mainRing),
         report: (event) => this.onReport({ ...event, scheduler: MAIN_NODE }),
       },
@@ -205,6 +210,7 @@ export class VM {
       schedulers: this.schedulers,
       directory: this.directory.buffer,
       names: this.names.buffer,
+      timers: this.timers,
       rings: this.rings,
       mainRing: this.mainRing,
       stats: this.statsBlock.buffer,

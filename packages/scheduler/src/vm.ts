@@ -9,6 +9,7 @@ import {
   GenServer,
   Runtime,
   SLOT_SPACE,
+  TimerCells,
   assertDefinition,
   deepCopy,
   defaultReporter,
@@ -144,6 +145,7 @@ export class VM extends EventEmitter<VMEvents> {
   private readonly cancel: SharedArrayBuffer;
   private readonly directory: Directory;
   private readonly names: SharedNames;
+  private readonly timers: SharedArrayBuffer;
   /** Set once stop() (or a failed start) begins: the threads that end from then on are not deaths. */
   private stopping = false;
   private stopped: Promise<void> | undefined;
@@ -160,6 +162,7 @@ export class VM extends EventEmitter<VMEvents> {
     this.onReport = options.onReport ?? options.logger?.onReport ?? defaultVMReporter;
     this.directory = new Directory(Directory.create(options.maxProcesses));
     this.names = new SharedNames(SharedNames.create());
+    this.timers = new SharedArrayBuffer(TimerCells.bytes(this.schedulers + 1));
     this.statsBlock = new StatsBlock(StatsBlock.create());
     this.rings = Array.from({ length: this.schedulers }, () => JobRing.create());
     this.mainRing = JobRing.create();
@@ -168,6 +171,8 @@ export class VM extends EventEmitter<VMEvents> {
       {
         directory: this.directory,
         names: this.names,
+        // Regions 0..schedulers-1 are the schedulers'; the main thread's is the last.
+        timerCells: new TimerCells(this.timers, this.schedulers),
         ring: new JobRing(this.mainRing),
         report: (event) => this.onReport({ ...event, scheduler: MAIN_NODE }),
       },
@@ -282,6 +287,7 @@ export class VM extends EventEmitter<VMEvents> {
       schedulers: this.schedulers,
       directory: this.directory.buffer,
       names: this.names.buffer,
+      timers: this.timers,
       rings: this.rings,
       mainRing: this.mainRing,
       stats: this.statsBlock.buffer,

@@ -2,6 +2,7 @@ import { Serializer } from 'node:v8';
 import type { MessagePort, TransferListItem } from 'node:worker_threads';
 import {
   Runtime,
+  isCloneable,
   slotOf,
   type Definition,
   type Host,
@@ -255,6 +256,12 @@ export class NodeHost implements Host {
     if (ownerOf(word) !== this.nodeId || isJob(word) || inflightOf(word) !== 0) return false;
     const moving = this.runtime.detach(pid);
     if (!moving) return false;
+    // A state postMessage cannot carry faithfully (a function, a class instance, nesting too
+    // deep) would be lost or changed on the way: such a process stays where it is.
+    if (!isCloneable(moving.state)) {
+      this.runtime.attach(moving);
+      return false;
+    }
     if (!this.dir.transfer(pid, this.nodeId, false, 0, to, false)) {
       this.runtime.attach(moving);
       return false;

@@ -177,7 +177,7 @@ export async function call(ctx: Ctx, server: unknown, request: unknown, timeout:
  * fails: a dead server or an unregistered name just loses the message.
  */
 export function cast<T extends ServerTypes>(ctx: Ctx, server: ServerRef<T>, request: CastOf<T>): void {
-  if (isViaName(server)) return via().forward(ctx, server, { $gen: 'cast', request });
+  if (isViaName(server)) return ctx.send(server, { $gen: 'cast', request } as never);
   const pid = typeof server === 'string' ? ctx.whereis(server) : server;
   if (pid === undefined) return;
   ctx.send(pid, { $gen: 'cast', request });

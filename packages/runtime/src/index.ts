@@ -41,7 +41,7 @@ export { LocalNames } from './registry.js';
 export { formatEvent, defaultReporter } from './report.js';
 export { Mailbox } from './mailbox.js';
 export { RunQueue } from './run-queue.js';
-export type { MovedTimer } from './timers.js';
+export { TimerCells } from './timer-cells.js';
 // OTP behaviours
 export * as GenServer from './behaviours/gen-server.js';
 export { ExitError } from './behaviours/errors.js';

@@ -9,6 +9,7 @@ import {
   type RuntimeEvent,
   type Signal,
   type SpawnJob,
+  type TimerCells,
 } from '@beamjs/runtime';
 import { Directory, NO_OWNER, SlotAllocator, inflightOf, isJob, ownerOf } from './directory.js';
 import { JobRing } from './job-ring.js';
@@ -24,6 +25,8 @@ export interface NodeHostInit {
   names: SharedNames;
   ring: JobRing;
   report: (event: RuntimeEvent) => void;
+  /** The VM's timer cells, this node's region (cancelTimer/readTimer from any thread). */
+  timerCells: TimerCells;
 }
 
 /**
@@ -46,13 +49,15 @@ const CARRIED_MAX = 8;
 export class NodeHost implements Host {
   readonly nodeId: number;
   readonly names: SharedNames;
+  readonly timerCells: TimerCells;
   readonly dir: Directory;
   readonly ring: JobRing;
   runtime!: Runtime;
   private readonly slots: SlotAllocator;
   private readonly reportSink: (event: RuntimeEvent) => void;
   readonly peers = new Map<number, MessagePort>();
-  private readonly outbox = new Map<number, { items: unknown[]; transfer: TransferListItem[] }>();
+  /** Per peer: what the next batch carries (a message takes two items, `[pid, msg]`), and how many envelopes that is. */
+  private readonly outbox = new Map<number, { items: unknown[]; transfer: TransferListItem[]; envelopes: number }>();
   private outboxSize = 0;
   private flushQueued = false;
   readonly heldForJob = new Map<number, Signal[]>();
@@ -65,6 +70,7 @@ export class NodeHost implements Host {
     this.nodeId = init.nodeId;
     this.dir = init.directory;
     this.names = init.names;
+    this.timerCells = init.timerCells;
     this.ring = init.ring;
     this.slots = new SlotAllocator(init.directory);
     this.reportSink = init.report;
@@ -285,7 +291,9 @@ export class NodeHost implements Host {
     port?.close();
     const box = this.outbox.get(peer);
     if (box) {
-      this.outboxSize -= box.items.length;
+      // Uncount envelopes, not items: counting a message's two items twice would drive the
+      // total below the truth, and a flush that sees 0 then posts nothing while batches wait.
+      this.outboxSize -= box.envelopes;
       this.outbox.delete(peer);
     }
   }
@@ -367,12 +375,13 @@ export class NodeHost implements Host {
   enqueue(to: number, envelope: Envelope, transfer?: TransferListItem[]): void {
     let box = this.outbox.get(to);
     if (!box) {
-      box = { items: [], transfer: [] };
+      box = { items: [], transfer: [], envelopes: 0 };
       this.outbox.set(to, box);
     }
     if (envelope.kind === 'message') box.items.push(envelope.to, envelope.msg);
     else box.items.push(envelope);
     if (transfer) box.transfer.push(...transfer);
+    box.envelopes++;
     this.counters.remoteOut++;
     if (++this.outboxSize >= BATCH_MAX) this.flush();
     else if (!this.flushQueued) {
@@ -397,6 +406,7 @@ export class NodeHost implements Host {
       const { items, transfer } = box;
       box.items = [];
       box.transfer = [];
+      box.envelopes = 0;
       if (!port) continue;
       try {
         port.postMessage(items, transfer.length ? transfer : undefined);

@@ -7,6 +7,8 @@
  * The `Msg` parameter exists only for the type checker: `send(pid, msg)` compiles only when
  * `msg` is what the process accepts.
  */
+import type { ViaName } from './behaviours/via.js';
+
 declare const accepts: unique symbol;
 export type Pid<Msg = unknown> = number & { readonly [accepts]?: Msg };
 
@@ -29,5 +31,5 @@ export function pidToString(pid: AnyPid): string {
   return `<${slotOf(pid)}.${generationOf(pid)}>`;
 }
 
-/** A registered name or a pid: what `send` accepts. */
-export type Dest<Msg> = Pid<Msg> | string;
+/** A pid, a registered name, or a `{ via: registry, key }` name: what `send` accepts. */
+export type Dest<Msg> = Pid<Msg> | string | ViaName;

@@ -3,6 +3,7 @@ import { deepCopy } from './copy.js';
 import { Next, ProcessExit, type Proc } from './process.js';
 import { crashReason, type ExitReason } from './reasons.js';
 import { whereisOrThrow } from './names.js';
+import { isViaName, via } from './behaviours/via.js';
 import type { ProcessTable } from './process-table.js';
 import type { RunLoop, ProcessEnds } from './run-loop.js';
 import type { Timers } from './timers.js';
@@ -26,6 +27,8 @@ export class SignalDelivery implements ProcessEnds {
   ) {}
 
   send(to: Dest<unknown>, msg: unknown, copy = true): void {
+    // A via name: the key's registry partition forwards it (see behaviours/via.ts).
+    if (isViaName(to)) ({ partition: to, msg } = via().forwarding(to, msg));
     const pid = typeof to === 'string' ? whereisOrThrow(this.host.names, to) : to;
     if (typeof pid !== 'number') throw new BeamError('ERR_INVALID_ARGUMENT', `send needs a pid or a registered name, got ${describe(to)}`);
     const copied = copy ? deepCopy(msg) : msg;

@@ -143,7 +143,8 @@ export function call<C extends object, K extends keyof C & string>(
 export function call(ctx: Ctx, server: ServerRef<{ calls?: undefined }>, request: unknown, timeout?: number): Promise<unknown>;
 export async function call(ctx: Ctx, server: unknown, request: unknown, timeout: number = 5000): Promise<unknown> {
   const ms = checkTimeout(timeout);
-  const pid = await resolveAsync(ctx, server, 'call');
+  // Not `await` for a pid or a name: the monitor and the request go out in the caller's own step.
+  const pid = isViaName(server) ? await resolveVia(ctx, server) : resolve(ctx, server, 'call');
   if (pid === ctx.self) {
     throw new BeamError('ERR_INVALID_ARGUMENT', `process ${pidToString(pid)} called itself: it would wait forever for its own reply; run the code directly instead`);
   }
@@ -177,7 +178,7 @@ export async function call(ctx: Ctx, server: unknown, request: unknown, timeout:
  * fails: a dead server or an unregistered name just loses the message.
  */
 export function cast<T extends ServerTypes>(ctx: Ctx, server: ServerRef<T>, request: CastOf<T>): void {
-  if (isViaName(server)) return via().forward(ctx, server, { $gen: 'cast', request });
+  if (isViaName(server)) return ctx.send(server, { $gen: 'cast', request } as never);
   const pid = typeof server === 'string' ? ctx.whereis(server) : server;
   if (pid === undefined) return;
   ctx.send(pid, { $gen: 'cast', request });
@@ -204,7 +205,7 @@ export function reply<R>(ctx: Ctx, from: From<R>, value: NoInfer<R>): void {
  */
 export async function stop(ctx: Ctx, server: ServerRef<any> | Pid<any>, reason: ExitReason = 'normal', timeout?: number): Promise<void> {
   const ms = checkTimeout(timeout);
-  const pid = await resolveAsync(ctx, server, 'stop');
+  const pid = isViaName(server) ? await resolveVia(ctx, server) : resolve(ctx, server, 'stop');
   const ref = ctx.monitor(pid);
   ctx.send(pid, { $gen: 'stop', reason });
   const msg = await ctx.receive((m) => isDownFor(m, ref), ms);
@@ -237,9 +238,8 @@ export function named<T extends ServerTypes>(name: string): ServerName<T> {
   return name as ServerName<T>;
 }
 
-/** A pid, a registered name, or a via name (looked up in its registry) to a pid; ERR_NOPROC if nobody has the name. */
-async function resolveAsync(ctx: Ctx, server: unknown, what: string): Promise<AnyPid> {
-  if (!isViaName(server)) return resolve(ctx, server, what);
+/** The pid a via name names (looked up in its registry); ERR_NOPROC if nobody holds the key. */
+async function resolveVia(ctx: Ctx, server: ViaName): Promise<AnyPid> {
   const pid = await via().whereis(ctx, server);
   if (pid === undefined) throw noproc(server, undefined);
   return pid;

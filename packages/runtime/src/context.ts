@@ -12,7 +12,17 @@ export interface SpawnOptions {
   link?: boolean;
   /** Register the new process under this name before it runs. */
   name?: string;
+  /**
+   * Where it starts, on a multi-scheduler VM: `'local'` with its spawner (processes that talk
+   * to each other), `'spread'` on the scheduler with the most room (long-lived busy ones). By
+   * default supervisors' children spread and other spawns stay local (see the scheduler README).
+   */
+  placement?: Placement;
+  /** Start on this scheduler and stay there: load balancing leaves it alone (Erlang's scheduler binding). */
+  scheduler?: number;
 }
+
+export type Placement = 'spread' | 'local';
 
 /**
  * A process's view of the world: the first argument of every process body and callback.

@@ -21,6 +21,12 @@ type Ctx = Context<any>;
 export type StartOutcome = { ok: number } | { error: ExitReason };
 
 /**
+ * Supervised children live long and cannot all share their supervisor's scheduler (a started
+ * coroutine never moves): they start where there is room (see the scheduler README).
+ */
+const CHILD_PLACEMENT = 'spread';
+
+/**
  * Starts a child linked to the supervisor. The definition is found by key (its module is
  * imported on first use on this thread). A GenServer goes through the init handshake, so a
  * failed `init` is a failed start; any other definition is spawned and linked.
@@ -29,9 +35,9 @@ export async function startChildProcess(ctx: Ctx, spec: ChildSpecData): Promise<
   try {
     const def = await loadDefinition(spec.start.key);
     if (isServerDefinition(def)) {
-      return { ok: await startServer(ctx, def, spec.start.args, { name: spec.start.regName }, true) };
+      return { ok: await startServer(ctx, def, spec.start.args, { name: spec.start.regName, placement: CHILD_PLACEMENT }, true) };
     }
-    return { ok: ctx.spawnWith(def, spec.start.args as never, { link: true, name: spec.start.regName }) };
+    return { ok: ctx.spawnWith(def, spec.start.args as never, { link: true, name: spec.start.regName, placement: CHILD_PLACEMENT }) };
   } catch (err) {
     // The supervisor itself was killed meanwhile: unwind, do not report a child failure.
     if (err instanceof ProcessExit) throw err;

@@ -69,7 +69,7 @@ export async function startServer(ctx: Ctx, def: Definition, args: unknown[], op
   const timeout = checkTimeout(options.timeout);
   const tag = ctx.makeRef();
   const boot: Boot = { $gen: 'boot', starter: ctx.self, tag, parent: link ? ctx.self : undefined };
-  const pid = ctx.spawnWith(def, [boot, ...args] as never, { link, name: options.name });
+  const pid = ctx.spawnWith(def, [boot, ...args] as never, { link, name: options.name, placement: options.placement, scheduler: options.scheduler });
   const ref = ctx.monitor(pid);
   const msg = await ctx.receive((m) => isAckFor(m, tag) || isDownFor(m, ref), timeout);
   if (msg === TIMEOUT) {

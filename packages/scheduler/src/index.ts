@@ -1,5 +1,5 @@
 export { startVM, VM, type VMOptions, type VMEvent } from './vm.js';
 export type { RunOptions, MapOptions } from './jobs.js';
-export type { SchedulerStats } from './protocol.js';
+export type { SchedulerStats, MoveRecord } from './protocol.js';
 export { isCancelled, throwIfCancelled } from './cancel.js';
 export { MAIN_NODE } from './directory.js';

@@ -30,11 +30,12 @@ import { Directory, MAIN_NODE, NO_OWNER, ownerOf } from './directory.js';
 import { JobRing } from './job-ring.js';
 import { SharedNames } from './names.js';
 import { StatsBlock } from './stats-block.js';
+import { loadWindowMs } from './load-meter.js';
 import { MainHost } from './main-host.js';
 import { nodeEndpoint } from './comlink-port.js';
 import { cancelFlagsBuffer } from './cancel.js';
 import { JobBoard, type RunOptions, type MapOptions } from './jobs.js';
-import type { Connect, SchedulerControl, SchedulerEvent, SchedulerInit, SchedulerStats } from './protocol.js';
+import type { Connect, MoveRecord, SchedulerControl, SchedulerEvent, SchedulerInit, SchedulerStats } from './protocol.js';
 
 export interface VMOptions {
   /** Scheduler threads (default: `os.availableParallelism()`; 1 is allowed). */
@@ -76,6 +77,8 @@ interface SchedulerThread {
 }
 
 const WORKER_ENTRY = new URL('./worker-entry.js', import.meta.url);
+/** How many recent moves `vm.migrations()` keeps. */
+const MOVES_KEPT = 200;
 
 /**
  * A running VM: one scheduler thread per core and the main thread's own node. Create it with
@@ -117,10 +120,12 @@ export class VM {
         names: this.names,
         ring: new JobRing(this.mainRing),
         report: (event) => this.onReport({ ...event, scheduler: MAIN_NODE }),
+        stats: this.statsBlock,
+        loadWindowMs: loadWindowMs(options.balanceIntervalMs),
       },
-      this.statsBlock,
       () => this.threads.filter((t) => t.alive).map((t) => t.id),
     );
+    this.host.schedulerCount = this.schedulers;
     this.runtime = new Runtime(this.host, { longScheduleMs: options.longScheduleMs });
     this.host.runtime = this.runtime;
     this.context = this.mailbox();
@@ -259,6 +264,10 @@ export class VM {
         return;
       case 'report':
         this.onReport({ ...event.event, scheduler: event.id });
+        return;
+      case 'moved':
+        this.moves.push(...event.moves);
+        if (this.moves.length > MOVES_KEPT) this.moves.splice(0, this.moves.length - MOVES_KEPT);
         return;
     }
   }
@@ -461,6 +470,16 @@ export class VM {
   async stats(): Promise<SchedulerStats[]> {
     return Promise.all(this.threads.map((t) => (this.isRunning(t) ? t.control.stats() : this.statsBlock.read(t.id))));
   }
+
+  /**
+   * The last processes that moved between schedulers (up to 200, oldest first): by the
+   * balancer, by an idle scheduler's steal request, or by `vm.migrate`.
+   */
+  migrations(): MoveRecord[] {
+    return [...this.moves];
+  }
+
+  private readonly moves: MoveRecord[] = [];
 
   /** Which scheduler runs `pid` now (undefined if dead; MAIN_NODE for main-thread mailboxes). */
   schedulerOf(pid: AnyPid): number | undefined {

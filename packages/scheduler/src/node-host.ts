@@ -303,6 +303,7 @@ export class NodeHost implements Host {
   private attach(moving: MigratingProcess, flags: { resident?: boolean; bound?: boolean }): void {
     this.counters.migrationsIn++;
     this.residency.arrived(moving.pid, flags);
+    this.onArrived(moving.pid);
     const arrived = this.arrivals.get(moving.pid) ?? [];
     this.arrivals.delete(moving.pid);
     // A module this thread has not imported yet is loaded by the runtime; the process exists
@@ -360,6 +361,9 @@ export class NodeHost implements Host {
   }
 
   protected onWake(): void {}
+
+  /** A process migrated here. */
+  protected onArrived(_pid: number): void {}
 
   /** An idle scheduler asks for one of our runnable processes (schedulers answer, see balancer.ts). */
   protected onStealRequest(_from: number): void {}

@@ -9,8 +9,8 @@ import type { StatsBlock } from './stats-block.js';
  * The rule, in order:
  * 1. `scheduler: n` (SpawnOptions): starts on n and is bound there; balancing leaves it alone.
  * 2. `placement: 'spread'`, which supervisors use for their children: starts on the scheduler
- *    with the most room (`roomiest`): fewest spread-placed processes living there, plus how
- *    busy it was over the last interval (a saturated scheduler counts as one more).
+ *    with the most room (`roomiest`): fewest spread-placed processes living there, where a
+ *    scheduler busy with other work over the last interval counts as at least one.
  * 3. `placement: 'local'`: the spawner's own job ring (the spawner starts it as soon as it
  *    yields; an idle scheduler may take it once it is `stealAfterMs` old).
  * 4. No placement given: a coroutine spawned by a saturated, CPU-bound scheduler (busy at least
@@ -20,7 +20,7 @@ import type { StatsBlock } from './stats-block.js';
  */
 export const SATURATED = 0.85;
 /** Mean step time above which a scheduler's work is CPU-bound rather than message-bound. */
-export const CPU_BOUND_MS = 0.1;
+export const CPU_BOUND_MS = 0.5;
 
 export interface Load {
   utilization: number;
@@ -64,7 +64,9 @@ export function roomiest(stats: StatsBlock, candidates: readonly number[], windo
   let best = candidates[0];
   let bestScore = Infinity;
   for (const id of candidates) {
-    const score = Atomics.load(stats.residents, id) + utilizationOf(stats, id, windowMs);
+    // A scheduler counts as many long-lived processes as live there, or as one if it is busy
+    // with other work: its own residents already make it busy, so they are not counted twice.
+    const score = Math.max(Atomics.load(stats.residents, id), utilizationOf(stats, id, windowMs));
     if (score < bestScore) {
       bestScore = score;
       best = id;

@@ -243,6 +243,10 @@ export class Scheduler extends NodeHost {
     return ids;
   }
 
+  protected override onArrived(pid: number): void {
+    this.balancer.arrived(pid);
+  }
+
   protected override onStealRequest(from: number): void {
     this.balancer.onStealRequest(from);
   }
@@ -268,7 +272,7 @@ export class Scheduler extends NodeHost {
   writeStats(): void {
     const now = performance.now();
     const snapshot = this.runtime.snapshot();
-    this.meter.sample(snapshot.busyMs, snapshot.steps, now);
+    this.meter.sample(snapshot.steps, now);
     this.stats.write(
       this.nodeId,
       statsFields(snapshot, { queuedJobs: this.ring.ready, ...this.counters }, {

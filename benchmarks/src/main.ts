@@ -20,8 +20,9 @@ import { messagingSuite } from './suites/messaging.js';
 import { spawnMemorySuite } from './suites/spawn-memory.js';
 import { microSuite } from './suites/micro.js';
 import { workerPoolSuite } from './suites/worker-pool.js';
+import { transferSuite } from './suites/transfer.js';
 
-const SUITES: Suite[] = [cpuSuite, workerPoolSuite, savinaSuite, messagingSuite, spawnMemorySuite, microSuite];
+const SUITES: Suite[] = [cpuSuite, workerPoolSuite, savinaSuite, messagingSuite, spawnMemorySuite, microSuite, transferSuite];
 
 interface Args {
   quick: boolean;

@@ -9,7 +9,7 @@ import { performance, type EventLoopUtilization } from 'node:perf_hooks';
  * (called whenever stats are written), and its figures hold until the next one closes.
  */
 /** Steps a window needs before its mean step time means something. */
-const MIN_STEPS = 3;
+const MIN_STEPS = 8;
 
 export class LoadMeter {
   utilization = 0;

@@ -79,8 +79,8 @@ describe('long-lived workers spread over the schedulers', () => {
   });
 
   it('a chatty pair (spawn, then send, then ping-pong) stays on one scheduler while balancing runs', async () => {
-    const v = await start({ balanceIntervalMs: 5, stealAfterMs: 500 });
-    v.spawnOn(0, rallyPair, 20_000, v.self);
+    const v = await start({ balanceIntervalMs: 20, stealAfterMs: 500 });
+    v.spawnOn(0, rallyPair, 5_000, v.self);
     const done = (await v.receive(isType('rally-done'))) as { schedulers: number[] };
     expect({ schedulers: done.schedulers, moves: v.migrations() }).toEqual({ schedulers: [0, 0], moves: [] });
     expect(rounds(v)).toBeGreaterThan(0);

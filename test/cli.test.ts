@@ -221,7 +221,7 @@ describe('beamjs run: statistics', () => {
   it('--top without a terminal: plain lines on stderr', async () => {
     const r = await beamjs(['run', fixture('parallel.ts'), '--schedulers', '2', '--top', '--', '4']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^\[top \d+\.\ds\] util \d+% \d+% \| run queue \d+ \d+ \| jobs \d+ \d+ \| processes \d+ \| \d+(\.\d)?[kM]? msgs\/s$/m);
+    expect(r.stderr).toMatch(/^\[top \d+\.\ds\] util \d+% \d+% \| run queue \d+ \d+ \| jobs \d+ \d+ \| processes \d+ \| \d+(\.\d)?[kM]? msgs\/s \| moved \d+\/\d+ \d+\/\d+( \| moved: .*)?$/m);
   });
 });
 

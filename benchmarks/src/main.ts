@@ -19,9 +19,10 @@ import { savinaSuite } from './suites/savina.js';
 import { messagingSuite } from './suites/messaging.js';
 import { spawnMemorySuite } from './suites/spawn-memory.js';
 import { microSuite } from './suites/micro.js';
+import { workerPoolSuite } from './suites/worker-pool.js';
 import { transferSuite } from './suites/transfer.js';
 
-const SUITES: Suite[] = [cpuSuite, savinaSuite, messagingSuite, spawnMemorySuite, microSuite, transferSuite];
+const SUITES: Suite[] = [cpuSuite, workerPoolSuite, savinaSuite, messagingSuite, spawnMemorySuite, microSuite, transferSuite];
 
 interface Args {
   quick: boolean;

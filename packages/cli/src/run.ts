@@ -54,7 +54,7 @@ export async function runScript(options: RunOptions): Promise<number> {
     const wallMs = performance.now() - startedAt;
     signals.forceOnNext();
 
-    const stats = options.stats === 'off' ? undefined : statsReport(await freshStats(vm), wallMs);
+    const stats = options.stats === 'off' ? undefined : statsReport(await freshStats(vm), wallMs, vm.migrations());
     top?.stop();
     let code: number;
     if (outcome.kind === 'signal') {

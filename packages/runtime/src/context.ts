@@ -13,6 +13,14 @@ export interface SpawnOptions {
   /** Register the new process under this name before it runs. */
   name?: string;
   /**
+   * Where it starts, on a multi-scheduler VM: `'local'` with its spawner (processes that talk
+   * to each other), `'spread'` on the scheduler with the most room (long-lived busy ones). By
+   * default supervisors' children spread and other spawns stay local (see the scheduler README).
+   */
+  placement?: Placement;
+  /** Start on this scheduler and stay there: load balancing leaves it alone (Erlang's scheduler binding). */
+  scheduler?: number;
+  /**
    * Monitor the new process from birth (Erlang's `spawn_opt` with `monitor`): `spawnWith`
    * returns `[pid, ref]`, and the DOWN holds even if the child dies before the spawner's next
    * step, on whichever scheduler it started.
@@ -22,6 +30,8 @@ export interface SpawnOptions {
 
 /** Spawn options that ask for a monitor: `spawnWith` then returns `[pid, ref]`. */
 export type MonitorSpawnOptions = SpawnOptions & { monitor: true };
+
+export type Placement = 'spread' | 'local';
 
 /**
  * A process's view of the world: the first argument of every process body and callback.

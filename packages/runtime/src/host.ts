@@ -1,5 +1,5 @@
 import type { Signal } from './signals.js';
-import type { Definition } from './context.js';
+import type { Definition, Placement } from './context.js';
 import type { RuntimeEvent } from './events.js';
 import type { TimerCells } from './timer-cells.js';
 
@@ -22,6 +22,10 @@ export interface SpawnJob {
   name: string | undefined;
   /** Signals sent to it before it started, travelling with it (applied first, in order). */
   signals?: Signal[];
+  /** Where the spawner asked it to start (SpawnOptions); the host decides when absent. */
+  placement?: Placement;
+  /** Bound to this scheduler (SpawnOptions.scheduler). */
+  scheduler?: number;
 }
 
 export type { RuntimeEvent, SupervisorReport } from './events.js';
@@ -43,6 +47,8 @@ export interface NameRegistry {
 export interface Host {
   /** This thread's id (0..254): part of every ref made here, shown in process info. */
   readonly nodeId: number;
+  /** How many schedulers a `scheduler` spawn option may name (1 when absent). */
+  readonly schedulerCount?: number;
   readonly names: NameRegistry;
   /** The VM's timer cells, shared by its threads (default: a table of this thread's own). */
   readonly timerCells?: TimerCells;

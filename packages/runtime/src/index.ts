@@ -17,7 +17,7 @@ export {
   type ArgsOf,
   type ResultOf,
 } from './definition.js';
-export { TIMEOUT, type Timeout, type Context, type SpawnOptions, type MonitorSpawnOptions } from './context.js';
+export { TIMEOUT, type Timeout, type Context, type SpawnOptions, type MonitorSpawnOptions, type Placement } from './context.js';
 export {
   type ExitReason,
   type CrashReason,

@@ -2,7 +2,6 @@ import type { TransferListItem } from 'node:worker_threads';
 import type { SpawnJob } from '@beamjs/runtime';
 import { MAIN_NODE, isJob, ownerOf } from './directory.js';
 import { NodeHost, type NodeHostInit } from './node-host.js';
-import type { StatsBlock } from './stats-block.js';
 
 /**
  * The main thread's node. It runs no spawned process itself: what it spawns goes to its own
@@ -20,10 +19,21 @@ export class MainHost extends NodeHost {
 
   constructor(
     init: Omit<NodeHostInit, 'nodeId'>,
-    private readonly stats: StatsBlock,
     private readonly schedulerIds: () => readonly number[],
   ) {
     super({ ...init, nodeId: MAIN_NODE });
+  }
+
+  /** Live schedulers, rotated at each spread spawn so that ties do not all go to the first. */
+  protected override placementCandidates(): number[] {
+    const ids = this.schedulerIds();
+    const start = this.next++ % Math.max(1, ids.length);
+    return [...ids.slice(start), ...ids.slice(0, start)];
+  }
+
+  protected override placeOn(job: SpawnJob, target: number): number {
+    this.handOffNew(job, [], target);
+    return target;
   }
 
   /**

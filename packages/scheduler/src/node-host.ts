@@ -15,6 +15,8 @@ import {
 import { Directory, NO_OWNER, SlotAllocator, inflightOf, isJob, ownerOf } from './directory.js';
 import { JobRing } from './job-ring.js';
 import { SharedNames } from './names.js';
+import { Residency, placementOf, roomiest, type Load } from './placement.js';
+import type { StatsBlock } from './stats-block.js';
 import type { Envelope, PeerMessage } from './protocol.js';
 
 /** A batch is posted once this many envelopes wait for one peer, without waiting for the slice to end. */
@@ -26,6 +28,10 @@ export interface NodeHostInit {
   names: SharedNames;
   ring: JobRing;
   report: (event: RuntimeEvent) => void;
+  /** Shared per-node stats: where spread placement looks for room. */
+  stats: StatsBlock;
+  /** The window over which schedulers measure their load (ms). */
+  loadWindowMs: number;
   /** The VM's timer cells, this node's region (cancelTimer/readTimer from any thread). */
   timerCells: TimerCells;
 }
@@ -66,6 +72,11 @@ export class NodeHost implements Host {
   /** Jobs this node published, by pid, so taking its own job back needs no deserialization. */
   readonly published = new Map<number, { index: number; job: SpawnJob }>();
   counters = { steals: 0, migrationsIn: 0, migrationsOut: 0, remoteIn: 0, remoteOut: 0 };
+  readonly stats: StatsBlock;
+  readonly residency: Residency;
+  /** Scheduler ids a `scheduler` spawn option may name: 0 .. schedulerCount - 1. */
+  schedulerCount = 1;
+  protected readonly loadWindowMs: number;
 
   constructor(init: NodeHostInit) {
     this.nodeId = init.nodeId;
@@ -75,6 +86,9 @@ export class NodeHost implements Host {
     this.ring = init.ring;
     this.slots = new SlotAllocator(init.directory);
     this.reportSink = init.report;
+    this.stats = init.stats;
+    this.loadWindowMs = init.loadWindowMs;
+    this.residency = new Residency(init.stats, init.nodeId);
   }
 
   // ---- Host --------------------------------------------------------------------------------
@@ -93,6 +107,7 @@ export class NodeHost implements Host {
     this.slots.give(slotOf(pid));
     this.heldForJob.delete(pid);
     this.arrivals.delete(pid);
+    this.residency.exited(pid);
   }
 
   isAlive(pid: number): boolean {
@@ -149,8 +164,34 @@ export class NodeHost implements Host {
     return true;
   }
 
-  submit(job: SpawnJob, _def: Definition): void {
-    this.publish(job);
+  /** A new process: in our ring, or straight to the scheduler chosen for it (see placement.ts). */
+  submit(job: SpawnJob, def: Definition): void {
+    const where = placementOf(job, def, this.spawnerLoad());
+    if (where.kind === 'local') {
+      this.publish(job);
+      return;
+    }
+    const target = where.kind === 'bound' ? where.scheduler : roomiest(this.stats, this.placementCandidates(), this.loadWindowMs);
+    const placed = this.placeOn(job, target);
+    // Counted before it can arrive (batches are posted later), so a burst of spawns spreads.
+    if (where.kind === 'spread') Residency.reserve(this.stats, placed);
+  }
+
+  /** How busy this node has been (undefined: it runs no processes, so it is never the one without room). */
+  protected spawnerLoad(): Load | undefined {
+    return undefined;
+  }
+
+  /** Schedulers a spread process may start on, the preferred one first. */
+  protected placementCandidates(): number[] {
+    return [...this.peers.keys()];
+  }
+
+  /** Starts a job on scheduler `target`, not through our ring; returns where it starts. */
+  protected placeOn(job: SpawnJob, target: number): number {
+    if (target !== this.nodeId && this.peers.has(target) && this.handOff(job, target)) return target;
+    this.startJob(job, []);
+    return this.nodeId;
   }
 
   /** Puts a job where any scheduler can take it; a job that cannot go there is handed to a scheduler directly. */
@@ -211,6 +252,7 @@ export class NodeHost implements Host {
 
   /** Starts a job on this node's runtime: the job is ours (JOB set), `early` came with it. */
   startJob(job: SpawnJob, early: readonly Signal[]): void {
+    this.residency.started(job);
     const held = this.heldForJob.get(job.pid);
     if (held) this.heldForJob.delete(job.pid);
     this.dir.started(job.pid, held?.length ?? 0);
@@ -267,12 +309,14 @@ export class NodeHost implements Host {
       return false;
     }
     this.counters.migrationsOut++;
-    this.enqueue(to, { kind: 'migrate', proc: moving });
+    this.enqueue(to, { kind: 'migrate', proc: moving, ...this.residency.leaving(pid, to) });
     return true;
   }
 
-  private attach(moving: MigratingProcess): void {
+  private attach(moving: MigratingProcess, flags: { resident?: boolean; bound?: boolean }): void {
     this.counters.migrationsIn++;
+    this.residency.arrived(moving.pid, flags);
+    this.onArrived(moving.pid);
     const arrived = this.arrivals.get(moving.pid) ?? [];
     this.arrivals.delete(moving.pid);
     // A module this thread has not imported yet is loaded by the runtime; the process exists
@@ -307,7 +351,8 @@ export class NodeHost implements Host {
 
   protected onPeerMessage(message: PeerMessage): void {
     if (!Array.isArray(message)) {
-      this.onWake();
+      if (message.kind === 'steal') this.onStealRequest(message.from);
+      else this.onWake();
       return;
     }
     const procs = this.runtime.procs;
@@ -332,10 +377,16 @@ export class NodeHost implements Host {
 
   protected onWake(): void {}
 
+  /** A process migrated here. */
+  protected onArrived(_pid: number): void {}
+
+  /** An idle scheduler asks for one of our runnable processes (schedulers answer, see balancer.ts). */
+  protected onStealRequest(_from: number): void {}
+
   private receive(envelope: Envelope): void {
     switch (envelope.kind) {
       case 'migrate':
-        this.attach(envelope.proc);
+        this.attach(envelope.proc, envelope);
         return;
       case 'adopt':
         this.adopt(envelope.job, envelope.early);

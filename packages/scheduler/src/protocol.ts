@@ -16,8 +16,12 @@ import type { MigratingProcess, ProcessInfo, RuntimeEvent, Signal, SpawnJob } fr
  */
 export type Envelope =
   | Signal
-  /** A behaviour process moving here between two messages (ownership already changed in the directory). */
-  | { kind: 'migrate'; proc: MigratingProcess }
+  /**
+   * A behaviour process moving here between two messages (ownership already changed in the
+   * directory). `resident`: it was placed by spread placement and counts as one here now;
+   * `bound`: it was spawned bound to a scheduler (it stays bound to its new one).
+   */
+  | { kind: 'migrate'; proc: MigratingProcess; resident?: boolean; bound?: boolean }
   /** A spawn job handed to this node, with the signals its old owner held for it. */
   | { kind: 'adopt'; job: SpawnJob; early: Signal[] };
 
@@ -28,7 +32,17 @@ export interface WakeUp {
   kind: 'wake';
 }
 
-export type PeerMessage = PeerBatch | WakeUp;
+/**
+ * Posted alone by an idle scheduler to a busy one: send me one of your runnable behaviour
+ * processes. Runnable processes live in their scheduler's heap, so, unlike spawn jobs, they
+ * can only be given, not taken: the victim answers at its next slice boundary (see balancer.ts).
+ */
+export interface StealRequest {
+  kind: 'steal';
+  from: number;
+}
+
+export type PeerMessage = PeerBatch | WakeUp | StealRequest;
 
 /** What the main thread gives a new scheduler thread (`workerData`). */
 export interface SchedulerInit {
@@ -60,7 +74,8 @@ export interface SchedulerInit {
 export type SchedulerEvent =
   | { kind: 'ready'; id: number }
   | { kind: 'load-failed'; id: number; url: string; message: string }
-  | { kind: 'report'; id: number; event: RuntimeEvent };
+  | { kind: 'report'; id: number; event: RuntimeEvent }
+  | { kind: 'moved'; id: number; moves: MoveRecord[] };
 
 /** Main -> scheduler, on the worker's parentPort: the ports of the mesh and the control channel. */
 export interface Connect {
@@ -105,5 +120,27 @@ export interface SchedulerStats {
   messagesIn: number;
   messagesOut: number;
   longSchedules: number;
+  /** Share of the last balancing interval it had runnable work (0..1): what the balancer compares. */
+  recentUtilization: number;
+  /** Mean time of a process step over that interval (ms): long steps mean CPU-bound work. */
+  msPerStep: number;
+  /** Balancing rounds it has run. */
+  balanceRounds: number;
+  /** Processes that ran during its last balancing interval (counted while it is at least half busy, else 0). */
+  active: number;
+  /** Processes placed on it by spread placement that live there now. */
+  residents: number;
   sleeping: boolean;
+}
+
+/** A process that moved between schedulers (shown by `--stats` and `--top`). */
+export interface MoveRecord {
+  pid: number;
+  name: string;
+  from: number;
+  to: number;
+  /** What moved it: the periodic balancer, an idle scheduler's steal request, or `vm.migrate`. */
+  why: 'balance' | 'steal' | 'explicit';
+  /** Date.now() when it left. */
+  at: number;
 }

@@ -9,23 +9,35 @@ import type { SchedulerStats } from './protocol.js';
  *
  * `sleeping[node]` (Int32, written with Atomics) is 1 while that scheduler has nothing to do
  * and waits for its ports; whoever publishes work clears it with compareExchange and wakes it.
+ * `residents[node]` (Int32, Atomics) counts the processes placed there by spread placement
+ * that still live there (see placement.ts): a spawner adds to it before the process arrives.
  */
-const FIELDS = ['busyMs', 'uptimeMs', 'processes', 'runQueue', 'queuedJobs', 'steps', 'spawned', 'exited', 'steals', 'migrationsIn', 'migrationsOut', 'messagesIn', 'messagesOut', 'longSchedules'] as const;
+const FIELDS = [
+  'busyMs', 'uptimeMs', 'processes', 'runQueue', 'queuedJobs', 'steps', 'spawned', 'exited', 'steals', 'migrationsIn', 'migrationsOut',
+  'messagesIn', 'messagesOut', 'longSchedules', 'recentUtilization', 'msPerStep', 'balanceRounds', 'loadAt', 'active',
+] as const;
 type Field = (typeof FIELDS)[number];
-const STRIDE = 16;
+const STRIDE = 24;
 const NODES = 128;
 
 export class StatsBlock {
   readonly sleeping: Int32Array;
+  readonly residents: Int32Array;
   private readonly values: Float64Array;
 
   static create(): SharedArrayBuffer {
-    return new SharedArrayBuffer(NODES * 4 + NODES * STRIDE * 8);
+    return new SharedArrayBuffer(NODES * 8 + NODES * STRIDE * 8);
   }
 
   constructor(readonly buffer: SharedArrayBuffer) {
     this.sleeping = new Int32Array(buffer, 0, NODES);
-    this.values = new Float64Array(buffer, NODES * 4, NODES * STRIDE);
+    this.residents = new Int32Array(buffer, NODES * 4, NODES);
+    this.values = new Float64Array(buffer, NODES * 8, NODES * STRIDE);
+  }
+
+  /** One field of a node, without building the whole record (the balancer reads peers often). */
+  field(node: number, f: Field): number {
+    return this.values[node * STRIDE + FIELDS.indexOf(f)];
   }
 
   write(node: number, stats: Record<Field, number>): void {
@@ -52,6 +64,11 @@ export class StatsBlock {
       messagesIn: get('messagesIn'),
       messagesOut: get('messagesOut'),
       longSchedules: get('longSchedules'),
+      recentUtilization: get('recentUtilization'),
+      msPerStep: get('msPerStep'),
+      balanceRounds: get('balanceRounds'),
+      active: get('active'),
+      residents: Atomics.load(this.residents, node),
       sleeping: Atomics.load(this.sleeping, node) === 1,
     };
   }
@@ -59,10 +76,24 @@ export class StatsBlock {
   clear(node: number): void {
     this.values.fill(0, node * STRIDE, (node + 1) * STRIDE);
     Atomics.store(this.sleeping, node, 0);
+    Atomics.store(this.residents, node, 0);
   }
 }
 
-export function statsFields(runtime: RuntimeStats, extra: { queuedJobs: number; steals: number; migrationsIn: number; migrationsOut: number }): Record<Field, number> {
+export interface LoadFields {
+  recentUtilization: number;
+  msPerStep: number;
+  balanceRounds: number;
+  active: number;
+  /** When the load fields were measured (performance.timeOrigin + now, in ms). */
+  loadAt: number;
+}
+
+export function statsFields(
+  runtime: RuntimeStats,
+  extra: { queuedJobs: number; steals: number; migrationsIn: number; migrationsOut: number },
+  load: LoadFields,
+): Record<Field, number> {
   return {
     busyMs: runtime.busyMs,
     uptimeMs: runtime.uptimeMs,
@@ -78,5 +109,6 @@ export function statsFields(runtime: RuntimeStats, extra: { queuedJobs: number; 
     messagesIn: runtime.messagesIn,
     messagesOut: runtime.messagesOut,
     longSchedules: runtime.longSchedules,
+    ...load,
   };
 }

@@ -34,6 +34,7 @@ import { Directory, MAIN_NODE, NO_OWNER, ownerOf } from './directory.js';
 import { JobRing } from './job-ring.js';
 import { SharedNames } from './names.js';
 import { StatsBlock } from './stats-block.js';
+import { loadWindowMs } from './load-meter.js';
 import { MainHost } from './main-host.js';
 import { nodeEndpoint } from './comlink-port.js';
 import { cancelFlagsBuffer } from './cancel.js';
@@ -42,16 +43,13 @@ import { MainThreadWaits } from './main-waits.js';
 import { inSchedulerThread } from './thread-role.js';
 import { startWorker, workerExecArgv } from './exec-argv.js';
 import { JobBoard, type RunOptions, type MapOptions } from './jobs.js';
-import type { Connect, SchedulerControl, SchedulerEvent, SchedulerInit, SchedulerStats } from './protocol.js';
+import type { Connect, MoveRecord, SchedulerControl, SchedulerEvent, SchedulerInit, SchedulerStats } from './protocol.js';
 
 /** How often processInfo asks again for a process in transit between schedulers (~1 ms apart). */
 const PROCESS_INFO_ATTEMPTS = 500;
 
-/** `vm.spawnWith`'s options: those of `ctx.spawnWith`, and the scheduler to start on. */
-export interface VMSpawnOptions extends SpawnOptions {
-  /** Start on this scheduler (0 .. schedulers-1) instead of wherever there is room. */
-  scheduler?: number;
-}
+/** `vm.spawnWith`'s options: those of `ctx.spawnWith` (`scheduler` binds it to that scheduler, `placement` chooses). */
+export type VMSpawnOptions = SpawnOptions;
 
 export interface VMOptions {
   /** Scheduler threads (default: `os.availableParallelism()`; 1 is allowed). */
@@ -129,6 +127,8 @@ interface SchedulerThread {
 }
 
 const WORKER_ENTRY = new URL('./worker-entry.js', import.meta.url);
+/** How many recent moves `vm.migrations()` keeps. */
+const MOVES_KEPT = 200;
 
 /**
  * A running VM: one scheduler thread per core and the main thread's own node. Create it with
@@ -178,10 +178,12 @@ export class VM extends EventEmitter<VMEvents> {
         timerCells: new TimerCells(this.timers, this.schedulers),
         ring: new JobRing(this.mainRing),
         report: (event) => this.onReport({ ...event, scheduler: MAIN_NODE }),
+        stats: this.statsBlock,
+        loadWindowMs: loadWindowMs(options.balanceIntervalMs),
       },
-      this.statsBlock,
       () => this.threads.filter((t) => t.alive).map((t) => t.id),
     );
+    this.host.schedulerCount = this.schedulers;
     this.runtime = new Runtime(this.host, { longScheduleMs: options.longScheduleMs });
     this.host.runtime = this.runtime;
     this.context = this.mailbox();
@@ -355,6 +357,10 @@ export class VM extends EventEmitter<VMEvents> {
       case 'report':
         this.onReport({ ...event.event, scheduler: event.id });
         return;
+      case 'moved':
+        this.moves.push(...event.moves);
+        if (this.moves.length > MOVES_KEPT) this.moves.splice(0, this.moves.length - MOVES_KEPT);
+        return;
     }
   }
 
@@ -467,17 +473,17 @@ export class VM extends EventEmitter<VMEvents> {
 
   /**
    * `ctx.spawnWith` for the main thread: `{ link, name, monitor }` are set atomically at birth
-   * (with `monitor: true` it returns `[pid, ref]`, and the DOWN reaches `vm.context`), and
-   * `scheduler` starts the process on that scheduler, as `spawnOn` does.
+   * (with `monitor: true` it returns `[pid, ref]`, and the DOWN reaches `vm.context`);
+   * `scheduler` starts the process on that scheduler and binds it there (balancing leaves it),
+   * `placement: 'spread'` starts it where there is most room.
    */
   spawnWith<D extends Definition>(def: D, args: ArgsOf<D>, options: VMSpawnOptions & { monitor: true }): [Pid<MessageOf<D>>, Ref];
   spawnWith<D extends Definition>(def: D, args: ArgsOf<D>, options?: VMSpawnOptions): Pid<MessageOf<D>>;
   spawnWith(def: Definition, args: unknown[], options: VMSpawnOptions = {}): AnyPid | [AnyPid, Ref] {
     this.checkRunning();
-    const { scheduler, ...spawnOptions } = options ?? {};
-    if (scheduler === undefined) return this.context.spawnWith(def, args as never, spawnOptions);
-    this.checkSchedulerId(scheduler, 'vm.spawnWith');
-    return this.runtime.spawnAs(this.context.self, def, args, spawnOptions, 'vm.spawnWith', (job) => this.host.handOffNew(job, [], scheduler));
+    if (options?.scheduler !== undefined) this.checkSchedulerId(options.scheduler, 'vm.spawnWith');
+    // `scheduler` binds the process there (see placement.ts), as it does for ctx.spawnWith.
+    return this.context.spawnWith(def, args as never, options ?? {});
   }
 
   private checkSchedulerId(scheduler: unknown, where: string): asserts scheduler is number {
@@ -623,6 +629,16 @@ export class VM extends EventEmitter<VMEvents> {
   async stats(): Promise<SchedulerStats[]> {
     return this.waits.track(() => Promise.all(this.threads.map((t) => (this.isRunning(t) ? t.control.stats() : this.statsBlock.read(t.id)))));
   }
+
+  /**
+   * The last processes that moved between schedulers (up to 200, oldest first): by the
+   * balancer, by an idle scheduler's steal request, or by `vm.migrate`.
+   */
+  migrations(): MoveRecord[] {
+    return [...this.moves];
+  }
+
+  private readonly moves: MoveRecord[] = [];
 
   /** Which scheduler runs `pid` now (undefined if dead; MAIN_NODE for main-thread mailboxes). */
   schedulerOf(pid: AnyPid): number | undefined {

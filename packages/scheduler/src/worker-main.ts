@@ -15,7 +15,11 @@ const port = parentPort!;
 const post = (event: SchedulerEvent): void => port.postMessage(event);
 
 setCancelFlags(init.cancel);
-const scheduler = new Scheduler(init, (event: RuntimeEvent) => post({ kind: 'report', id: init.id, event }));
+const scheduler = new Scheduler(
+  init,
+  (event: RuntimeEvent) => post({ kind: 'report', id: init.id, event }),
+  (moves) => post({ kind: 'moved', id: init.id, moves }),
+);
 
 port.once('message', async (message: Connect) => {
   for (const [peer, peerPort] of message.peers) scheduler.connect(peer, peerPort);
@@ -47,7 +51,7 @@ const control: SchedulerControl = {
     scheduler.replaceVictim(id, ring);
   },
   migrate(pid, to) {
-    const moved = scheduler.migrate(pid, to);
+    const moved = scheduler.move(pid, to, 'explicit');
     scheduler.flush();
     return moved;
   },

@@ -1,11 +1,11 @@
 import { defineActor, isDefinition } from '../definition.js';
 import { BeamError } from '../errors.js';
-import { ProcessExit } from '../process.js';
+import { Proc, ProcessExit } from '../process.js';
 import { crashReason, isExitMessage, type ExitReason } from '../reasons.js';
 import type { Context } from '../context.js';
 import { attempt, chain, type Awaitable } from './async.js';
 import { preview } from './plain.js';
-import { isBoot, isGenMessage, type Boot, type CallMessage, type FromData } from './messages.js';
+import { isBoot, isGenMessage, type Boot, type CallMessage, type ContinueMessage, type FromData } from './messages.js';
 import type { ServerBox, ServerCallbacks, ServerDefinition, ServerTypes } from './gen-server-types.js';
 
 /**
@@ -13,6 +13,12 @@ import type { ServerBox, ServerCallbacks, ServerDefinition, ServerTypes } from '
  * coroutine: between two messages nothing is on the stack and its state is plain data, so the
  * scheduler may move it to another thread. A callback that returns a promise keeps the server
  * busy (pinned) until it settles; the next message waits in the mailbox.
+ *
+ * A `continue` is not chained onto the callback that returned it: it goes to the front of the
+ * mailbox and runs as the server's next step. So a server whose async callbacks continue
+ * each other (a worker that pulls its next job in handleContinue) is idle, and movable,
+ * between any two of them, instead of pinned for as long as the chain lasts; and a chain of
+ * sync continues does not grow the stack.
  */
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -103,6 +109,8 @@ class ServerLoop {
           return this.run(ctx, box, () => this.cb.handleCast!(ctx, msg.request, box.s), (r) => this.afterNoReply(ctx, box, r, 'handleCast'));
         case 'stop':
           return this.stop(ctx, box, msg.reason, box.s);
+        case 'continue':
+          return this.run(ctx, box, () => this.cb.handleContinue!(ctx, msg.arg, box.s), (r) => this.afterNoReply(ctx, box, r, 'handleContinue'));
         case 'reply':
         case 'ack':
           // The answer to a call or a start that gave up waiting (timeout): drop it.
@@ -170,7 +178,9 @@ class ServerLoop {
     const arg = r.continue;
     if (arg === undefined) return box;
     if (!this.cb.handleContinue) return this.crashed(ctx, box, missing(this.name, 'handleContinue', 'the continue', arg));
-    return this.run(ctx, box, () => this.cb.handleContinue!(ctx, arg, box.s), (r2) => this.afterNoReply(ctx, box, r2, 'handleContinue'));
+    if (!(ctx instanceof Proc)) throw new Error('a GenServer runs in a process of the runtime');
+    ctx.mailbox.unshift({ $gen: 'continue', arg } satisfies ContinueMessage);
+    return box;
   }
 
   /** Runs a user callback; if it throws, `terminate` runs with the crash reason and the server exits with it. */

@@ -1,4 +1,4 @@
-import type { Context } from '../context.js';
+import type { Context, SpawnOptions } from '../context.js';
 import type { ActorDefinition } from '../definition.js';
 import type { Pid, Ref } from '../pid.js';
 import type { ExitReason } from '../reasons.js';
@@ -140,7 +140,7 @@ export type ServerDefinition<T extends ServerTypes = {}> = ActorDefinition<unkno
   readonly [serverTypes]?: T;
 };
 
-export interface StartOptions {
+export interface StartOptions extends Pick<SpawnOptions, 'placement' | 'scheduler'> {
   /** Register the server under this name, or under a key of a Registry (`Registry.via(registry, key)`); ERR_NAME_TAKEN if taken. */
   name?: string | ViaName;
   /** How long `init` may take, in ms (default: forever). Past it the server is killed. */

@@ -75,7 +75,7 @@ export async function startServer(ctx: Ctx, def: Definition, args: unknown[], op
   const viaName = isViaName(options.name) ? options.name : undefined;
   // Monitored (and linked) from birth: a monitor set after the spawn could find the server
   // already dead on another scheduler and produce a `noproc` DOWN that overtakes its ack.
-  const [pid, ref] = ctx.spawnWith(def, [boot, ...args] as never, { link, name: viaName ? undefined : (options.name as string | undefined), monitor: true });
+  const [pid, ref] = ctx.spawnWith(def, [boot, ...args] as never, { link, name: viaName ? undefined : (options.name as string | undefined), monitor: true, placement: options.placement, scheduler: options.scheduler });
   if (viaName) await registerVia(ctx, viaName, pid, ref, link);
   const msg = await ctx.receive((m) => isAckFor(m, tag) || isDownFor(m, ref), timeout);
   if (msg === TIMEOUT) {

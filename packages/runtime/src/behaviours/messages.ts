@@ -6,7 +6,17 @@ import type { ExitReason } from '../reasons.js';
  * they are. Every one carries a `$gen` tag, so a server can tell them from the plain messages
  * it hands to `handleInfo`.
  */
-export type GenMessage = CallMessage | CastMessage | StopMessage | ReplyMessage | AckMessage;
+export type GenMessage = CallMessage | CastMessage | StopMessage | ReplyMessage | AckMessage | ContinueMessage;
+
+/**
+ * A `continue` a callback returned, waiting at the front of the server's own mailbox: the
+ * server runs handleContinue as its next step, before any other message, and between the two
+ * it is idle (so it can move to another scheduler, see gen-server-loop.ts).
+ */
+export interface ContinueMessage {
+  readonly $gen: 'continue';
+  readonly arg: unknown;
+}
 
 /** Who is waiting for a call's reply: the caller's pid and the call's unique tag. */
 export interface FromData {

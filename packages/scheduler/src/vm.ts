@@ -507,9 +507,10 @@ export class VM extends EventEmitter<VMEvents> {
   call(server: ServerRef<{ calls?: undefined }>, request: unknown, timeout?: number): Promise<unknown>;
   async call(server: ServerRef<any>, request: unknown, timeout?: number): Promise<unknown> {
     this.checkRunning();
-    const ctx = this.mailbox();
+    const ctx = this.internalMailbox();
     try {
-      return await GenServer.call(ctx, server as ServerRef<{ calls?: undefined }>, request, timeout);
+      // Tracked as a whole (not only its receive): a stop() at any point of the call settles it with ERR_VM_STOPPED.
+      return await this.waits.track(() => GenServer.call(ctx, server as ServerRef<{ calls?: undefined }>, request, timeout));
     } finally {
       ctx.exit();
     }

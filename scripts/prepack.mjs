@@ -1,6 +1,6 @@
 // `prepack` of every publishable package (run by `npm pack`, `pnpm pack`, `npm publish`...):
 // 1. builds dist/ (a fresh clone has none), after the sibling packages it compiles against;
-// 2. for npm, which does not know pnpm's `workspace:` ranges, writes the real ranges into
+// 2. under npm, which does not know pnpm's `workspace:` ranges, writes the real ranges into
 //    package.json for the tarball (`workspace:^` -> `^0.1.0`, as pnpm pack does) and keeps the
 //    original next to it; scripts/postpack.mjs puts it back.
 import { execFileSync } from 'node:child_process';
@@ -30,9 +30,10 @@ for (const dir of process.env.BEAMJS_PACK_BUILT === '1' ? [] : buildOrder(packag
   execFileSync(process.execPath, [tsc, '-p', path.join(dir, 'tsconfig.json')], { stdio: 'inherit' });
 }
 
-// Always, whoever packs: under pnpm (which rewrites them itself) it changes nothing, and telling
-// npm from pnpm by npm_config_user_agent fails when `pnpm test` runs `npm pack` (npm inherits it).
-{
+// Who runs this lifecycle script: npm sets npm_execpath to itself even when an outer pnpm
+// (`pnpm test` running a test that calls `npm pack`) left its user agent in the environment.
+const packedByPnpm = /pnpm/.test(path.basename(process.env.npm_execpath ?? ''));
+if (!packedByPnpm) {
   const text = readFileSync(path.join(packageDir, 'package.json'), 'utf8');
   const manifest = JSON.parse(text);
   let changed = false;

@@ -64,7 +64,10 @@ beforeAll(() => {
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describe('installed with npm into a project outside the repository', () => {
+// Each step starts Node processes (and tsc) on a machine that may be busy: generous bounds.
+const SLOW = 120_000;
+
+describe('installed with npm into a project outside the repository', { timeout: SLOW }, () => {
   it('the tarballs carry dist/ and real version ranges instead of workspace: ones', () => {
     for (const name of ['runtime', 'scheduler', 'cli']) {
       const manifest = readFileSync(path.join(project, 'node_modules/@beamjs', name, 'package.json'), 'utf8');

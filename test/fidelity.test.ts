@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, TIMEOUT, type AnyPid, type Context, type Definition, type Runtime } from '@beamjs/runtime';
 import { startVM, type VM } from '@beamjs/scheduler';
-import { cancelsTimer, dies, failingStarts, monitorFromBirth, setsTimer, timerToSelf, type StartOutcome } from './fixtures/fidelity.js';
+import { cancelsTimer, dies, failingStarts, monitorFromBirth, setsTimer, timerToSelf, registersOther, echoes, type StartOutcome } from './fixtures/fidelity.js';
 
 const FIXTURE = new URL('./fixtures/fidelity.ts', import.meta.url);
 
@@ -119,6 +119,53 @@ describe.each<Where>(['one thread', 2, 4])('timers as erlang:send_after (points 
     await env.me.receive((m: any) => m?.type === 'DOWN' && m.ref === mon, 10_000);
     expect(env.me.readTimer(timer)).toBe(false);
     expect(env.me.cancelTimer(timer)).toBe(false);
+  });
+});
+
+describe.each<Where>(['one thread', 2, 4])('registering another process (point 5): %s', (where) => {
+  let env: Env;
+  beforeAll(async () => {
+    env = await open(where);
+  });
+  afterAll(() => env.stop());
+
+  it('a process registers a live process of any scheduler (or the main thread); the name goes when that process exits', async () => {
+    let n = 0;
+    for (let s = 0; s < env.schedulers; s++) {
+      for (let t = 0; t < env.schedulers; t++) {
+        const name = `other-${n++}`;
+        const target = env.spawnOn(t, echoes, [env.me.self]);
+        env.spawnOn(s, registersOther, [name, target, env.me.self]);
+        expect(await answer(env.me, 10_000)).toEqual({ registered: 'ok', whereis: target });
+        env.me.send(name, 'hello');
+        // The target knows its name (processInfo), as if it had registered itself.
+        expect(await answer(env.me, 10_000)).toEqual({ echo: 'hello', name });
+        env.spawnOn(s, registersOther, [`${name}-again`, target, env.me.self]);
+        expect(await answer(env.me, 10_000)).toEqual({ registered: 'ERR_NAME_TAKEN' });
+        const mon = env.me.monitor(target);
+        env.me.send(target, 'stop');
+        await env.me.receive((m: any) => m?.type === 'DOWN' && m.ref === mon, 10_000);
+        expect(env.me.whereis(name)).toBeUndefined();
+        env.spawnOn(s, registersOther, [name, target, env.me.self]);
+        expect(await answer(env.me, 10_000)).toEqual({ registered: 'ERR_NOPROC' });
+      }
+    }
+    // The main thread's own mailbox, named by a process.
+    env.spawnOn(0, registersOther, ['the-main-mailbox', env.me.self, env.me.self]);
+    expect(await answer(env.me, 10_000)).toEqual({ registered: 'ok', whereis: env.me.self });
+    expect(env.me.processInfo()?.registeredName).toBe('the-main-mailbox');
+    env.me.unregister('the-main-mailbox');
+    expect(env.me.whereis('the-main-mailbox')).toBeUndefined();
+  });
+
+  it('unregistering another thread\'s process clears its own record of the name', async () => {
+    const target = env.spawnOn(env.schedulers - 1, echoes, [env.me.self]);
+    env.me.register('to-unregister', target);
+    env.me.unregister('to-unregister');
+    env.me.register('renamed', target);
+    env.me.send('renamed', 'hi');
+    expect(await answer(env.me, 10_000)).toEqual({ echo: 'hi', name: 'renamed' });
+    env.me.send(target, 'stop');
   });
 });
 

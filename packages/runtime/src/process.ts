@@ -338,7 +338,8 @@ export class Proc implements Context<unknown> {
       links: [...(this.links ?? [])],
       monitors: [...(this.monitors ?? [])].map(([ref, pid]) => ({ ref, pid })),
       monitoredBy: [...(this.monitoredBy?.values() ?? [])],
-      registeredName: this.registeredName,
+      // A name given from another thread is in the registry before its `named` signal arrives.
+      registeredName: this.registeredName ?? this.#rt.host.names.nameOf?.(this.self),
       trapExit: this.trapping,
       messagesHandled: this.handled,
       scheduler: this.#rt.host.nodeId,

@@ -61,6 +61,10 @@ export class SignalDelivery implements ProcessEnds {
       case 'monitor':
         this.dispatch({ kind: 'down', to: signal.from, from: signal.to, ref: signal.ref, reason: 'noproc' });
         return;
+      case 'named':
+        // Registered for a process that has exited meanwhile: the name goes with it.
+        if (signal.on) this.host.names.unregister(signal.name, signal.to);
+        return;
       case 'message':
       case 'exit':
       case 'unlink':
@@ -98,8 +102,23 @@ export class SignalDelivery implements ProcessEnds {
           this.deliverMessage(proc, { type: 'DOWN', ref: signal.ref, pid: signal.from, reason: signal.reason });
         }
         return;
+      case 'named':
+        this.applyNamed(proc, signal.name, signal.on);
+        return;
       default:
         assertNever(signal);
+    }
+  }
+
+  /** Another thread registered or unregistered `name` for `proc`: record it, as its own `register` would. */
+  private applyNamed(proc: Proc, name: string, on: boolean): void {
+    const holds = this.host.names.whereis(name) === proc.self;
+    if (on && holds) {
+      // Two threads racing to name one process: the first name recorded wins, the other goes.
+      if (proc.registeredName === undefined) proc.registeredName = name;
+      else if (proc.registeredName !== name) this.host.names.unregister(name, proc.self);
+    } else if (!on && !holds && proc.registeredName === name) {
+      proc.registeredName = undefined;
     }
   }
 

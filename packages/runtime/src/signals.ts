@@ -14,6 +14,11 @@ export type Signal =
   | { kind: 'unlink'; to: number; from: number }
   | { kind: 'monitor'; to: number; from: number; ref: Ref }
   | { kind: 'demonitor'; to: number; from: number; ref: Ref }
-  | { kind: 'down'; to: number; from: number; ref: Ref; reason: ExitReason };
+  | { kind: 'down'; to: number; from: number; ref: Ref; reason: ExitReason }
+  /**
+   * The shared registry now maps (`on`) or no longer maps `name` to `to`, changed by a process
+   * on another thread: the owner of `to` keeps its record of its own name in step.
+   */
+  | { kind: 'named'; to: number; name: string; on: boolean };
 
 export type SignalKind = Signal['kind'];

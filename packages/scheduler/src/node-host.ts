@@ -25,8 +25,8 @@ export interface NodeHostInit {
   names: SharedNames;
   ring: JobRing;
   report: (event: RuntimeEvent) => void;
-  /** The VM's timer cells, this node's region (cancelTimer/readTimer from any thread). */
-  timerCells: TimerCells;
+  /** The VM's timer cells, this node's region (cancelTimer/readTimer from any thread); default: this thread's own. */
+  timerCells?: TimerCells;
 }
 
 /**
@@ -49,7 +49,7 @@ const CARRIED_MAX = 8;
 export class NodeHost implements Host {
   readonly nodeId: number;
   readonly names: SharedNames;
-  readonly timerCells: TimerCells;
+  readonly timerCells: TimerCells | undefined;
   readonly dir: Directory;
   readonly ring: JobRing;
   runtime!: Runtime;

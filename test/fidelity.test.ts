@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, TIMEOUT, type AnyPid, type Context, type Definition, type Runtime } from '@beamjs/runtime';
+import { createRuntime, GenServer, TIMEOUT, type AnyPid, type Context, type Definition, type Runtime } from '@beamjs/runtime';
 import { startVM, type VM } from '@beamjs/scheduler';
-import { cancelsTimer, dies, failingStarts, monitorFromBirth, setsTimer, timerToSelf, registersOther, echoes, type StartOutcome } from './fixtures/fidelity.js';
+import { cancelsTimer, dies, failingStarts, monitorFromBirth, setsTimer, timerToSelf, registersOther, echoes, slowServer, callsTooShort, sendsTo, type StartOutcome } from './fixtures/fidelity.js';
 
 const FIXTURE = new URL('./fixtures/fidelity.ts', import.meta.url);
 
@@ -166,6 +166,48 @@ describe.each<Where>(['one thread', 2, 4])('registering another process (point 5
     env.me.send('renamed', 'hi');
     expect(await answer(env.me, 10_000)).toEqual({ echo: 'hi', name: 'renamed' });
     env.me.send(target, 'stop');
+  });
+});
+
+describe.each<Where>(['one thread', 2, 4])('process aliases (point 6): %s', (where) => {
+  let env: Env;
+  beforeAll(async () => {
+    env = await open(where);
+  });
+  afterAll(() => env.stop());
+
+  it('a message to an alias arrives while it is active and is dropped once unaliased, from any scheduler', async () => {
+    for (let s = 0; s < env.schedulers; s++) {
+      const alias = env.me.alias();
+      env.spawnOn(s, sendsTo, [alias, `via alias ${s}`]);
+      expect(await answer(env.me, 10_000)).toBe(`via alias ${s}`);
+      expect(env.me.unalias(alias)).toBe(true);
+      expect(env.me.unalias(alias)).toBe(false);
+      env.spawnOn(s, sendsTo, [alias, 'dropped']);
+      env.spawnOn(s, sendsTo, [env.me.self, `marker ${s}`]);
+      // The marker comes from the same scheduler after the dropped one; wait a little past it too.
+      expect(await answer(env.me, 10_000)).toBe(`marker ${s}`);
+      expect(await env.me.receive(100)).toBe(TIMEOUT);
+    }
+  });
+
+  it('an alias made with { reply: true } lets one message through', async () => {
+    const alias = env.me.alias({ reply: true });
+    env.spawnOn(env.schedulers - 1, sendsTo, [alias, 'first']);
+    expect(await answer(env.me, 10_000)).toBe('first');
+    env.me.send(alias, 'second');
+    expect(await env.me.receive(100)).toBe(TIMEOUT);
+  });
+
+  it('a reply that comes after GenServer.call timed out is dropped: the caller\'s mailbox stays clean', async () => {
+    const server = await GenServer.start(env.me, slowServer);
+    for (let s = 0; s < env.schedulers; s++) {
+      env.spawnOn(s, callsTooShort, [server, env.me.self]);
+      expect(await answer(env.me, 10_000)).toEqual({ code: 'ERR_CALL_TIMEOUT', left: [] });
+    }
+    // The same from the main thread's own mailbox.
+    await expect(GenServer.call(env.me, server, { type: 'slow', ms: 100 }, 20)).rejects.toMatchObject({ code: 'ERR_CALL_TIMEOUT' });
+    expect(await env.me.receive(300)).toBe(TIMEOUT);
   });
 });
 

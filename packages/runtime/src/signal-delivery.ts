@@ -9,7 +9,7 @@ import type { Timers } from './timers.js';
 import type { Counters } from './stats.js';
 import type { Host } from './host.js';
 import type { Signal } from './signals.js';
-import type { AnyPid, Dest } from './pid.js';
+import { isAlias, type AnyPid, type Dest } from './pid.js';
 
 /**
  * Signals between processes, and the end of a process (which is where most signals come
@@ -26,6 +26,12 @@ export class SignalDelivery implements ProcessEnds {
   ) {}
 
   send(to: Dest<unknown>, msg: unknown, copy = true): void {
+    if (isAlias(to)) {
+      const copied = copy ? deepCopy(msg) : msg;
+      this.counters.messagesOut++;
+      this.dispatch({ kind: 'alias-message', to: to.pid, alias: to.$alias, msg: copied });
+      return;
+    }
     const pid = typeof to === 'string' ? whereisOrThrow(this.host.names, to) : to;
     if (typeof pid !== 'number') throw new BeamError('ERR_INVALID_ARGUMENT', `send needs a pid or a registered name, got ${describe(to)}`);
     const copied = copy ? deepCopy(msg) : msg;
@@ -60,6 +66,8 @@ export class SignalDelivery implements ProcessEnds {
         return;
       case 'monitor':
         this.dispatch({ kind: 'down', to: signal.from, from: signal.to, ref: signal.ref, reason: 'noproc' });
+        return;
+      case 'alias-message':
         return;
       case 'named':
         // Registered for a process that has exited meanwhile: the name goes with it.
@@ -105,6 +113,14 @@ export class SignalDelivery implements ProcessEnds {
       case 'named':
         this.applyNamed(proc, signal.name, signal.on);
         return;
+      case 'alias-message': {
+        // To an alias that is no longer active: dropped, as OTP does.
+        const once = proc.aliases?.get(signal.alias);
+        if (once === undefined) return;
+        if (once) proc.aliases!.delete(signal.alias);
+        this.deliverMessage(proc, signal.msg);
+        return;
+      }
       default:
         assertNever(signal);
     }

@@ -9,6 +9,8 @@ import type { ExitReason } from './reasons.js';
  */
 export type Signal =
   | { kind: 'message'; to: number; msg: unknown }
+  /** A message sent to an alias of `to`: delivered only if the alias is still active there. */
+  | { kind: 'alias-message'; to: number; alias: Ref; msg: unknown }
   | { kind: 'exit'; to: number; from: number; reason: ExitReason; linked: boolean }
   | { kind: 'link'; to: number; from: number }
   | { kind: 'unlink'; to: number; from: number }

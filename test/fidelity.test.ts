@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, GenServer, TIMEOUT, type AnyPid, type Context, type Definition, type Runtime } from '@beamjs/runtime';
 import { startVM, type VM } from '@beamjs/scheduler';
-import { cancelsTimer, dies, failingStarts, monitorFromBirth, setsTimer, timerToSelf, registersOther, echoes, slowServer, callsTooShort, sendsTo, type StartOutcome } from './fixtures/fidelity.js';
+import { cancelsTimer, dies, failingStarts, monitorFromBirth, setsTimer, timerToSelf, registersOther, echoes, slowServer, callsTooShort, sendsTo, endsBadly, type StartOutcome } from './fixtures/fidelity.js';
 
 const FIXTURE = new URL('./fixtures/fidelity.ts', import.meta.url);
 
@@ -209,6 +209,31 @@ describe.each<Where>(['one thread', 2, 4])('process aliases (point 6): %s', (whe
     await expect(GenServer.call(env.me, server, { type: 'slow', ms: 100 }, 20)).rejects.toMatchObject({ code: 'ERR_CALL_TIMEOUT' });
     expect(await env.me.receive(300)).toBe(TIMEOUT);
   });
+});
+
+describe.each<Where>(['one thread', 2, 4])('faults contained to their process (issue 10 point 5): %s', (where) => {
+  let env: Env;
+  beforeAll(async () => {
+    env = await open(where);
+  });
+  afterAll(() => env.stop());
+
+  it.each(['exit-fn', 'exit-symbol', 'throw-revoked', 'throw-bad-stack', 'throw-fn'])(
+    '%s ends the process, never its scheduler; a watcher on another thread gets a DOWN with a readable reason',
+    async (how) => {
+      for (let s = 0; s < env.schedulers; s++) {
+        const pid = env.spawnOn(s, endsBadly, [how]);
+        const ref = env.me.monitor(pid);
+        const down = (await env.me.receive((m: any) => m?.type === 'DOWN' && m.ref === ref, 10_000)) as any;
+        expect(down).not.toBe(TIMEOUT);
+        expect(down.reason).toEqual(expect.objectContaining({ name: expect.any(String), error: expect.any(String) }));
+        expect(JSON.stringify(down.reason)).not.toContain('undefined: undefined');
+        // The scheduler is still there and runs the next process.
+        env.spawnOn(s, sendsTo, [env.me.self, `alive ${s}`]);
+        expect(await answer(env.me, 10_000)).toBe(`alive ${s}`);
+      }
+    },
+  );
 });
 
 describe('vm.spawnWith (point 1, the VM side)', () => {

@@ -184,7 +184,7 @@ export class SignalDelivery implements ProcessEnds {
 
   fail(proc: Proc, err: unknown): void {
     if (!proc.alive) return;
-    if (err instanceof ProcessExit) {
+    if (isProcessExit(err)) {
       this.exitProcess(proc, err.reason);
       return;
     }
@@ -196,8 +196,9 @@ export class SignalDelivery implements ProcessEnds {
   }
 
   /** Ends a process: its links get exit signals, its monitors DOWN messages, its name and timers go. */
-  exitProcess(proc: Proc, reason: ExitReason): void {
+  exitProcess(proc: Proc, exitReason: ExitReason): void {
     if (!proc.alive) return;
+    const reason = shareable(exitReason);
     proc.status = 'exited';
     this.procs.delete(proc.self);
     this.counters.exited++;
@@ -229,6 +230,30 @@ export class SignalDelivery implements ProcessEnds {
     const proc = this.procs.get(pid);
     if (!proc) return Promise.resolve('noproc');
     return new Promise((resolve) => (proc.exitWatchers ??= []).push(resolve));
+  }
+}
+
+/** `instanceof`, safe for a revoked Proxy (which throws on it). */
+function isProcessExit(err: unknown): err is ProcessExit {
+  try {
+    return err instanceof ProcessExit;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The exit reason as links and monitors get it, on this thread or another: a copy (the
+ * process's own objects must not leak to its watchers), or, for a reason that cannot be copied
+ * (`ctx.exit(fn)`, a symbol), a crash reason that says so. Never a value that would fail to
+ * cross to another thread.
+ */
+function shareable(reason: ExitReason): ExitReason {
+  if (typeof reason === 'string' || typeof reason === 'number' || typeof reason === 'boolean' || reason === null || reason === undefined) return reason;
+  try {
+    return deepCopy(reason) as ExitReason;
+  } catch (err) {
+    return crashReason(err);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { AnyPid, Dest, Pid, Ref } from './pid.js';
+import type { Alias, AnyPid, Dest, Pid, Ref } from './pid.js';
 import type { ExitReason } from './reasons.js';
 import type { ProcessInfo } from './info.js';
 import type { RuntimeEvent } from './events.js';
@@ -83,6 +83,15 @@ export interface Context<Msg = unknown> {
   monitor(pid: AnyPid): Ref;
   /** Removes a monitor; with `flush`, also removes its DOWN message if it already arrived. */
   demonitor(ref: Ref, options?: { flush?: boolean }): void;
+  /**
+   * A new alias of this process (OTP 24): send to it like a pid while it is active; once
+   * `unalias`ed (or, with `reply: true`, once one message came through it) messages to it are
+   * dropped on arrival. How a request/reply makes sure a late reply never reaches the mailbox.
+   */
+  alias(options?: { reply?: boolean }): Alias<Msg>;
+  /** Deactivates an alias of this process; false if it was not active. */
+  unalias(alias: Alias<Msg> | Ref): boolean;
+
   /** Turns exit signals from linked processes into ExitMessages; returns the previous setting. */
   trapExit(on: boolean): boolean;
 

@@ -34,6 +34,8 @@ export interface NameRegistry {
   /** False if the name is taken. */
   register(name: string, pid: number): boolean;
   whereis(name: string): number | undefined;
+  /** The name registered for `pid`, if any (to refuse a second name for a process of another thread). */
+  nameOf?(pid: number): string | undefined;
   /** Removes the name if it maps to `pid` (or to anything when `pid` is undefined). */
   unregister(name: string, pid?: number): void;
   names(): string[];

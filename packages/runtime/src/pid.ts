@@ -31,5 +31,20 @@ export function pidToString(pid: AnyPid): string {
   return `<${slotOf(pid)}.${generationOf(pid)}>`;
 }
 
-/** A pid, a registered name, or a `{ via: registry, key }` name: what `send` accepts. */
-export type Dest<Msg> = Pid<Msg> | string | ViaName;
+/**
+ * A process alias (OTP 24's `alias()`): a destination that reaches its process only while the
+ * alias is active. A message sent to an alias that was deactivated (`ctx.unalias`, or its one
+ * reply arrived) is dropped on arrival: a reply that comes after its caller gave up never
+ * lands in the mailbox. Plain data: store it, send it.
+ */
+export interface Alias<Msg = unknown> {
+  readonly $alias: Ref;
+  readonly pid: Pid<Msg>;
+}
+
+export function isAlias(value: unknown): value is Alias {
+  return typeof value === 'object' && value !== null && typeof (value as Alias).$alias === 'number' && typeof (value as Alias).pid === 'number';
+}
+
+/** A pid, a registered name, a `{ via: registry, key }` name or an alias: what `send` accepts. */
+export type Dest<Msg> = Pid<Msg> | string | ViaName | Alias<Msg>;

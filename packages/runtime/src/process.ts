@@ -2,7 +2,7 @@ import { BeamError, checkTimeout, describe } from './errors.js';
 import { deepCopy } from './copy.js';
 import { Mailbox } from './mailbox.js';
 import { TIMEOUT, type Context, type Definition, type SpawnOptions } from './context.js';
-import type { AnyPid, Dest, Ref } from './pid.js';
+import type { Alias, AnyPid, Dest, Ref } from './pid.js';
 import type { ExitReason } from './reasons.js';
 import type { ProcessInfo, ProcessStatus } from './info.js';
 import type { RuntimeEvent } from './events.js';
@@ -76,6 +76,8 @@ export class Proc implements Context<unknown> {
   /** Monitors on this process: ref -> watcher pid. */
   monitoredBy: Map<Ref, number> | undefined = undefined;
   trapping = false;
+  /** Active aliases: ref -> whether the first message deactivates it (`alias({ reply: true })`). */
+  aliases: Map<Ref, boolean> | undefined = undefined;
   registeredName: string | undefined = undefined;
   timers: Set<Ref> | undefined = undefined;
   handled = 0;
@@ -257,6 +259,18 @@ export class Proc implements Context<unknown> {
     }
   }
 
+  alias(options?: { reply?: boolean }): Alias<unknown> {
+    this.ensureAlive();
+    const ref = this.#rt.makeRef();
+    (this.aliases ??= new Map()).set(ref, options?.reply === true);
+    return { $alias: ref, pid: this.self };
+  }
+
+  unalias(alias: Alias<unknown> | Ref): boolean {
+    const ref = typeof alias === 'number' ? alias : alias?.$alias;
+    return this.aliases?.delete(ref) ?? false;
+  }
+
   trapExit(on: boolean): boolean {
     this.ensureAlive();
     const previous = this.trapping;
@@ -338,7 +352,8 @@ export class Proc implements Context<unknown> {
       links: [...(this.links ?? [])],
       monitors: [...(this.monitors ?? [])].map(([ref, pid]) => ({ ref, pid })),
       monitoredBy: [...(this.monitoredBy?.values() ?? [])],
-      registeredName: this.registeredName,
+      // A name given from another thread is in the registry before its `named` signal arrives.
+      registeredName: this.registeredName ?? this.#rt.host.names.nameOf?.(this.self),
       trapExit: this.trapping,
       messagesHandled: this.handled,
       scheduler: this.#rt.host.nodeId,

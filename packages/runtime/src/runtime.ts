@@ -52,7 +52,7 @@ export class Runtime implements ProcessRuntime, TimerRuntime {
     this.timers = new Timers(this, host.timerCells ?? TimerCells.local());
     this.loop = new RunLoop(host, this, this.stats, options.longScheduleMs ?? 100);
     this.signals = new SignalDelivery(this.procs, host, this.loop, this.timers, this.stats);
-    this.registrations = new Registrations(this.procs, host.names);
+    this.registrations = new Registrations(this.procs, host.names, (pid) => host.isAlive(pid), (signal) => this.signals.dispatch(signal));
     this.spawner = new Spawner(this, this.procs, host, this.loop, this.signals, this.registrations, this.stats);
     this.migration = new Migration(this, this.procs, this.loop, this.signals, this.spawner, this.timers);
   }

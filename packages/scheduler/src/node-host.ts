@@ -32,8 +32,8 @@ export interface NodeHostInit {
   stats: StatsBlock;
   /** The window over which schedulers measure their load (ms). */
   loadWindowMs: number;
-  /** The VM's timer cells, this node's region (cancelTimer/readTimer from any thread). */
-  timerCells: TimerCells;
+  /** The VM's timer cells, this node's region (cancelTimer/readTimer from any thread); default: this thread's own. */
+  timerCells?: TimerCells;
 }
 
 /**
@@ -56,7 +56,7 @@ const CARRIED_MAX = 8;
 export class NodeHost implements Host {
   readonly nodeId: number;
   readonly names: SharedNames;
-  readonly timerCells: TimerCells;
+  readonly timerCells: TimerCells | undefined;
   readonly dir: Directory;
   readonly ring: JobRing;
   runtime!: Runtime;

@@ -3,6 +3,7 @@ import { BeamError } from '../errors.js';
 import { Proc, ProcessExit } from '../process.js';
 import { crashReason, isExitMessage, type ExitReason } from '../reasons.js';
 import type { Context } from '../context.js';
+import type { Dest } from '../pid.js';
 import { attempt, chain, type Awaitable } from './async.js';
 import { preview } from './plain.js';
 import { isBoot, isGenMessage, type Boot, type CallMessage, type ContinueMessage, type FromData } from './messages.js';
@@ -82,7 +83,7 @@ class ServerLoop {
     );
     return chain(result, (r: unknown) => {
       if (isResult(r) && 'ok' in r) {
-        ctx.send(boot.starter, { $gen: 'ack', tag: boot.tag, ok: true });
+        ctx.send(starterOf(boot), { $gen: 'ack', tag: boot.tag, ok: true });
         return this.next(ctx, box, r.ok, r);
       }
       if (isResult(r) && 'stop' in r) return this.initFailed(ctx, boot, r.stop, undefined);
@@ -93,7 +94,7 @@ class ServerLoop {
 
   /** The starter hears why; the link to it goes first, so its failure does not take the starter down. */
   private initFailed(ctx: Ctx, boot: Boot, reason: ExitReason, err: unknown): never {
-    ctx.send(boot.starter, { $gen: 'ack', tag: boot.tag, ok: false, reason });
+    ctx.send(starterOf(boot), { $gen: 'ack', tag: boot.tag, ok: false, reason });
     if (boot.parent !== undefined) ctx.unlink(boot.parent);
     if (err !== undefined) throw err;
     return ctx.exit(reason);
@@ -208,7 +209,7 @@ class ServerLoop {
 }
 
 export function sendReply(ctx: Context<any>, from: FromData, reply: unknown): void {
-  ctx.send(from.pid, { $gen: 'reply', tag: from.tag, reply });
+  ctx.send(from.alias ? { $alias: from.tag, pid: from.pid } : from.pid, { $gen: 'reply', tag: from.tag, reply });
 }
 
 function isResult(value: unknown): value is Result {
@@ -221,4 +222,9 @@ function badReturn(server: string, callback: string, expected: string, got: unkn
 
 function missing(server: string, callback: string, what: string, value: unknown): BeamError {
   return new BeamError('ERR_INVALID_ARGUMENT', `GenServer ${server} has no ${callback} for ${what} ${preview(value)}: define ${callback} in its callbacks`);
+}
+
+/** Where the start ack goes: the starter's alias if it made one for the start. */
+function starterOf(boot: Boot): Dest<unknown> {
+  return boot.alias ? { $alias: boot.tag, pid: boot.starter } : boot.starter;
 }

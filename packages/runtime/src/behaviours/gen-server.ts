@@ -70,14 +70,17 @@ export async function startServer(ctx: Ctx, def: Definition, args: unknown[], op
   }
   if (!Array.isArray(args)) throw new BeamError('ERR_INVALID_ARGUMENT', `GenServer.start(ctx, def, args): args must be an array, got ${describe(args)}`);
   const timeout = checkTimeout(options.timeout);
-  const tag = ctx.makeRef();
-  const boot: Boot = { $gen: 'boot', starter: ctx.self, tag, parent: link ? ctx.self : undefined };
+  // The ack comes through an alias: if the start times out, a late ack is dropped on arrival.
+  const alias = ctx.alias({ reply: true });
+  const tag = alias.$alias;
+  const boot: Boot = { $gen: 'boot', starter: ctx.self, tag, parent: link ? ctx.self : undefined, alias: true };
   const viaName = isViaName(options.name) ? options.name : undefined;
   // Monitored (and linked) from birth: a monitor set after the spawn could find the server
   // already dead on another scheduler and produce a `noproc` DOWN that overtakes its ack.
   const [pid, ref] = ctx.spawnWith(def, [boot, ...args] as never, { link, name: viaName ? undefined : (options.name as string | undefined), monitor: true, placement: options.placement, scheduler: options.scheduler });
   if (viaName) await registerVia(ctx, viaName, pid, ref, link);
   const msg = await ctx.receive((m) => isAckFor(m, tag) || isDownFor(m, ref), timeout);
+  ctx.unalias(alias);
   if (msg === TIMEOUT) {
     if (link) ctx.unlink(pid);
     ctx.exit(pid, 'kill');
@@ -129,7 +132,7 @@ async function registerVia(ctx: Ctx, name: ViaName, pid: AnyPid, ref: number, li
  * Calls from one process are sequential (each waits in a selective receive that leaves other
  * messages in the mailbox). Failure modes, each an ExitError with `reason`:
  * - no reply within `timeout` ms (default 5000) -> ERR_CALL_TIMEOUT, reason `timeout` (a late
- *   reply is dropped if the caller is a GenServer; a coroutine finds it in its mailbox);
+ *   reply is dropped on arrival: the call waits on an alias that it deactivates when it gives up);
  * - the server is not alive, or no process has that name -> ERR_NOPROC, reason `noproc`;
  * - the server exited before it replied -> ERR_CALL_EXIT with its exit reason.
  */
@@ -149,13 +152,19 @@ export async function call(ctx: Ctx, server: unknown, request: unknown, timeout:
     throw new BeamError('ERR_INVALID_ARGUMENT', `process ${pidToString(pid)} called itself: it would wait forever for its own reply; run the code directly instead`);
   }
   const ref = ctx.monitor(pid);
+  // The reply comes through an alias (as OTP 24's gen_server:call): once this call gives up,
+  // a reply that still comes is dropped on arrival instead of landing in the mailbox.
+  const alias = ctx.alias({ reply: true });
+  const tag = alias.$alias;
   try {
-    ctx.send(pid, { $gen: 'call', from: { pid: ctx.self, tag: ref }, request });
+    ctx.send(pid, { $gen: 'call', from: { pid: ctx.self, tag, alias: true }, request });
   } catch (err) {
+    ctx.unalias(alias);
     ctx.demonitor(ref, { flush: true });
     throw err;
   }
-  const msg = await ctx.receive((m) => isReplyTo(m, ref) || isDownFor(m, ref), ms);
+  const msg = await ctx.receive((m) => isReplyTo(m, tag) || isDownFor(m, ref), ms);
+  ctx.unalias(alias);
   if (msg === TIMEOUT) {
     ctx.demonitor(ref, { flush: true });
     throw new ExitError(
@@ -164,7 +173,7 @@ export async function call(ctx: Ctx, server: unknown, request: unknown, timeout:
       'timeout',
     );
   }
-  if (isReplyTo(msg, ref)) {
+  if (isReplyTo(msg, tag)) {
     ctx.demonitor(ref, { flush: true });
     return msg.reply;
   }

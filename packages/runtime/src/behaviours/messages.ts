@@ -22,6 +22,8 @@ export interface ContinueMessage {
 export interface FromData {
   readonly pid: AnyPid;
   readonly tag: Ref;
+  /** `tag` is an alias of `pid` (GenServer.call's): the reply goes through it, so a late one is dropped. */
+  readonly alias?: boolean;
 }
 
 export interface CallMessage {
@@ -59,6 +61,8 @@ export interface Boot {
   readonly tag: Ref;
   /** The process that linked to it at start (startLink): its EXIT makes the server terminate. */
   readonly parent: AnyPid | undefined;
+  /** `tag` is an alias of `starter`: the ack goes through it, so one after a start timeout is dropped. */
+  readonly alias?: boolean;
 }
 
 export function isGenMessage(msg: unknown): msg is GenMessage {

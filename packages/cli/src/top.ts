@@ -1,4 +1,5 @@
 import type { SchedulerStats, VM } from '@beamjs/scheduler';
+import { pidToString } from '@beamjs/runtime';
 import { LiveRegion } from './live-region.js';
 import { compact, count, percent, renderTable } from './table.js';
 
@@ -35,6 +36,8 @@ interface SchedulerView {
   queuedJobs: number;
   processes: number;
   messageRate: number;
+  /** A process holding this scheduler past the long-schedule threshold, as the VM's watchdog sees it now. */
+  holding?: { pid: number; name: string; ms: number };
 }
 
 export interface TopFrame {
@@ -103,6 +106,7 @@ export class TopSampler {
       queuedJobs: s.queuedJobs,
       processes: s.processes,
       messageRate: Math.max(0, s.messagesIn - (this.lastMessages[s.id] ?? 0)) / seconds,
+      ...(s.holding ? { holding: { pid: s.holding.pid, name: s.holding.name, ms: s.holding.ms } } : {}),
     }));
     this.awake = [];
     this.samples = 0;
@@ -133,7 +137,14 @@ export function renderFrame(frame: TopFrame): string[] {
     count(s.processes),
     compact(s.messageRate),
   ]);
-  return [title, ...renderTable(header, rows, [false, false, true, true, true, true, true]).split('\n')];
+  return [title, ...renderTable(header, rows, [false, false, true, true, true, true, true]).split('\n'), ...holdingLines(frame)];
+}
+
+/** `long schedule: scheduler 0 held by <0.12.0> (worker) for 1.5 s`, one per scheduler held now. */
+function holdingLines(frame: TopFrame): string[] {
+  return frame.schedulers.flatMap((s) =>
+    s.holding ? [`long schedule: scheduler ${s.id} held by ${pidToString(s.holding.pid)} (${s.holding.name}) for ${(s.holding.ms / 1000).toFixed(1)} s`] : [],
+  );
 }
 
 /** One line per interval when stderr is not a terminal (a log file, a pipe, CI). */
@@ -142,7 +153,8 @@ export function renderLine(frame: TopFrame): string {
   return (
     `[top ${(frame.elapsedMs / 1000).toFixed(1)}s] util ${list((s) => `${Math.round(s.utilization * 100)}%`)}` +
     ` | run queue ${list((s) => String(s.runQueue))} | jobs ${list((s) => String(s.queuedJobs))}` +
-    ` | processes ${frame.processes} | ${compact(frame.messageRate)} msgs/s`
+    ` | processes ${frame.processes} | ${compact(frame.messageRate)} msgs/s` +
+    holdingLines(frame).map((line) => ` | ${line}`).join('')
   );
 }
 

@@ -104,4 +104,6 @@ export interface SchedulerStats {
   messagesOut: number;
   longSchedules: number;
   sleeping: boolean;
+  /** A process that has held this scheduler past `longScheduleMs` and still does (seen by the main thread's watchdog). */
+  holding?: { pid: number; name: string; key: string; ms: number };
 }

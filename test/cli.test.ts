@@ -91,6 +91,13 @@ describe('beamjs run: exit codes', () => {
     expect(r.stderr).not.toMatch(/packages\/(runtime|scheduler|cli)\/|node:internal/);
   });
 
+  it('process.exit(5) inside main exits 5, without a crash report', async () => {
+    const r = await beamjs(['run', fixture('process-exit.ts'), '--schedulers', '2']);
+    expect(r.stdout).toContain('exiting with 5');
+    expect(r.stderr).not.toContain('[error]');
+    expect(r.code).toBe(5);
+  });
+
   it('respects process.exitCode set by the script', async () => {
     const r = await beamjs(['run', fixture('exit-code.ts')]);
     expect(r.stdout).toBe('setting exit code 3\n');

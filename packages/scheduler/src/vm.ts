@@ -384,7 +384,10 @@ export class VM extends EventEmitter<VMEvents> {
     thread.controlPort.close();
     this.rings[thread.id] = JobRing.create();
     this.schedulerDown({ type: 'scheduler_down', scheduler: thread.id, cause, processes: dead.length, replaced: true, ...(hardCancelled === undefined ? {} : { hardCancelled }) });
-    this.replaceThread(thread.id).catch((err) => this.schedulerDown({ type: 'scheduler_down', scheduler: thread.id, cause: String(err), processes: 0, replaced: false }));
+    this.replaceThread(thread.id).catch((err) => {
+      // A replacement cut short by vm.stop() did not fail: the VM is going away.
+      if (!this.stopping) this.schedulerDown({ type: 'scheduler_down', scheduler: thread.id, cause: String(err), processes: 0, replaced: false });
+    });
   }
 
   /** Reports a scheduler's end and tells listeners: 'schedulerDown' always, 'error' when it was not intended. */

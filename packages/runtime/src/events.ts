@@ -1,11 +1,13 @@
 import type { ExitReason } from './reasons.js';
+import type { LogEvent } from './logger.js';
 
 /** What the runtime tells its host, for logging and statistics. */
 export type RuntimeEvent =
   | { type: 'crash'; pid: number; name: string; key: string; reason: ExitReason }
   /** `running`: reported by a watchdog while the step still goes on (`ms` so far), with the definition's `key`. */
   | { type: 'long_schedule'; pid: number; name: string; ms: number; key?: string; running?: boolean }
-  | SupervisorReport;
+  | SupervisorReport
+  | LogEvent;
 
 /**
  * A supervisor's report (OTP's supervisor reports): a child it supervises `child_terminated`

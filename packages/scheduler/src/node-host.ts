@@ -9,6 +9,7 @@ import {
   type RuntimeEvent,
   type Signal,
   type SpawnJob,
+  type TimerCells,
 } from '@beamjs/runtime';
 import { Directory, NO_OWNER, SlotAllocator, inflightOf, isJob, ownerOf } from './directory.js';
 import { JobRing } from './job-ring.js';
@@ -24,6 +25,8 @@ export interface NodeHostInit {
   names: SharedNames;
   ring: JobRing;
   report: (event: RuntimeEvent) => void;
+  /** The VM's timer cells, this node's region (cancelTimer/readTimer from any thread). */
+  timerCells: TimerCells;
 }
 
 /**
@@ -46,6 +49,7 @@ const CARRIED_MAX = 8;
 export class NodeHost implements Host {
   readonly nodeId: number;
   readonly names: SharedNames;
+  readonly timerCells: TimerCells;
   readonly dir: Directory;
   readonly ring: JobRing;
   runtime!: Runtime;
@@ -66,6 +70,7 @@ export class NodeHost implements Host {
     this.nodeId = init.nodeId;
     this.dir = init.directory;
     this.names = init.names;
+    this.timerCells = init.timerCells;
     this.ring = init.ring;
     this.slots = new SlotAllocator(init.directory);
     this.reportSink = init.report;

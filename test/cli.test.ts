@@ -234,7 +234,7 @@ describe('beamjs run: statistics', () => {
   it('--top names a process that holds its scheduler while it does, even one that started after an await', async () => {
     const r = await beamjs(['run', fixture('late-hog.ts'), '--schedulers', '2', '--top']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/ \| long schedule: scheduler [01] held by <\d+(\.\d+)+> \(main\) for \d+\.\d s$/m);
+    expect(r.stderr).toMatch(/^\[top \d+\.\ds\] long schedule: scheduler [01] held by <\d+(\.\d+)+> \(main\) for \d+\.\d s$/m);
   });
 });
 

@@ -154,7 +154,8 @@ export function renderLine(frame: TopFrame): string {
     `[top ${(frame.elapsedMs / 1000).toFixed(1)}s] util ${list((s) => `${Math.round(s.utilization * 100)}%`)}` +
     ` | run queue ${list((s) => String(s.runQueue))} | jobs ${list((s) => String(s.queuedJobs))}` +
     ` | processes ${frame.processes} | ${compact(frame.messageRate)} msgs/s` +
-    holdingLines(frame).map((line) => ` | ${line}`).join('')
+    // A held scheduler gets a line of its own, so the counters line keeps one shape.
+    holdingLines(frame).map((line) => `\n[top ${(frame.elapsedMs / 1000).toFixed(1)}s] ${line}`).join('')
   );
 }
 

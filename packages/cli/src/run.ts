@@ -4,7 +4,7 @@ import type { RunOptions } from './args.js';
 import { CrashReporter } from './crash-report.js';
 import { CliError, UsageError, oneLine } from './errors.js';
 import { relativize } from './load-error.js';
-import { EXIT_CODE_MODULE, scriptExitCode } from './exit-code.js';
+import { EXIT_CODE_MODULE, exitCodeOfReason, scriptExitCode } from './exit-code.js';
 import { loadScript } from './load-script.js';
 import { SignalWatcher, exitCodeFor, type StopSignal } from './signals.js';
 import { formatStatsTable, statsReport } from './stats-table.js';
@@ -61,6 +61,9 @@ export async function runScript(options: RunOptions): Promise<number> {
       code = exitCodeFor(outcome.signal);
     } else if (outcome.reason === 'normal') {
       code = await scriptExitCode(vm);
+    } else if (exitCodeOfReason(outcome.reason) !== undefined) {
+      // main called process.exit(code): no crash report, that code.
+      code = exitCodeOfReason(outcome.reason)!;
     } else {
       if (!options.quiet) say(reporter.exitReport(pid, script.main.name, script.main.key, outcome.reason));
       code = 1;

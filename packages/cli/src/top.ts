@@ -1,4 +1,5 @@
 import type { SchedulerStats, VM } from '@beamjs/scheduler';
+import { pidToString } from '@beamjs/runtime';
 import { LiveRegion } from './live-region.js';
 import { compact, count, percent, renderTable } from './table.js';
 import { formatMoves } from './stats-table.js';
@@ -39,6 +40,8 @@ interface SchedulerView {
   /** Processes that moved in / out since the last frame. */
   movedIn: number;
   movedOut: number;
+  /** A process holding this scheduler past the long-schedule threshold, as the VM's watchdog sees it now. */
+  holding?: { pid: number; name: string; ms: number };
 }
 
 export interface TopFrame {
@@ -116,6 +119,7 @@ export class TopSampler {
       messageRate: Math.max(0, s.messagesIn - (this.lastMessages[s.id] ?? 0)) / seconds,
       movedIn: Math.max(0, s.migrationsIn - (this.lastMoves[s.id]?.in ?? 0)),
       movedOut: Math.max(0, s.migrationsOut - (this.lastMoves[s.id]?.out ?? 0)),
+      ...(s.holding ? { holding: { pid: s.holding.pid, name: s.holding.name, ms: s.holding.ms } } : {}),
     }));
     const since = this.lastMoveAt;
     this.lastMoveAt = Date.now();
@@ -152,7 +156,14 @@ export function renderFrame(frame: TopFrame): string[] {
     compact(s.messageRate),
     `${s.movedIn}/${s.movedOut}`,
   ]);
-  return [title, ...renderTable(header, rows, [false, false, true, true, true, true, true, true]).split('\n'), ...frame.moved];
+  return [title, ...renderTable(header, rows, [false, false, true, true, true, true, true, true]).split('\n'), ...frame.moved, ...holdingLines(frame)];
+}
+
+/** `long schedule: scheduler 0 held by <0.12.0> (worker) for 1.5 s`, one per scheduler held now. */
+function holdingLines(frame: TopFrame): string[] {
+  return frame.schedulers.flatMap((s) =>
+    s.holding ? [`long schedule: scheduler ${s.id} held by ${pidToString(s.holding.pid)} (${s.holding.name}) for ${(s.holding.ms / 1000).toFixed(1)} s`] : [],
+  );
 }
 
 /** One line per interval when stderr is not a terminal (a log file, a pipe, CI). */
@@ -162,7 +173,9 @@ export function renderLine(frame: TopFrame): string {
     `[top ${(frame.elapsedMs / 1000).toFixed(1)}s] util ${list((s) => `${Math.round(s.utilization * 100)}%`)}` +
     ` | run queue ${list((s) => String(s.runQueue))} | jobs ${list((s) => String(s.queuedJobs))}` +
     ` | processes ${frame.processes} | ${compact(frame.messageRate)} msgs/s` +
-    ` | moved ${list((s) => `${s.movedIn}/${s.movedOut}`)}${frame.moved.length ? ` | ${frame.moved.join('; ')}` : ''}`
+    ` | moved ${list((s) => `${s.movedIn}/${s.movedOut}`)}${frame.moved.length ? ` | ${frame.moved.join('; ')}` : ''}` +
+    // A held scheduler gets a line of its own, so the counters line keeps one shape.
+    holdingLines(frame).map((line) => `\n[top ${(frame.elapsedMs / 1000).toFixed(1)}s] ${line}`).join('')
   );
 }
 

@@ -68,4 +68,10 @@ export interface Host {
   beforeSlice?(): void;
   /** The run queue became empty. */
   idle?(): void;
+  /**
+   * A process's own code is about to run: a step of the run loop, or a receive resolved at
+   * once. What runs next on this thread until the next `enter`, `beforeSlice` or `idle` is
+   * that process's (a watchdog outside the thread can name it).
+   */
+  enter?(proc: { readonly self: number; readonly name: string; readonly key: string }): void;
 }

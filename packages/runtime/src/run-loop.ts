@@ -91,6 +91,7 @@ export class RunLoop {
     if (now - this.lastBreath >= BREATH_MS) this.directAllowed = false;
     this.directPending = true;
     this.scheduleSlice(true);
+    this.host.enter?.(proc);
     waiter.resolve(msg);
   }
 
@@ -172,6 +173,10 @@ export class RunLoop {
         // A coroutine was resumed: its code runs after this slice returns.
         this.lastCoroutine = proc;
         resumed = true;
+        // Its continuation may be several promise hops away (\`await ctx.sleep()\` is two):
+        // the loop must not declare itself idle before they ran, or a coroutine that goes on
+        // to hog the thread would do so on a scheduler that others believe asleep.
+        this.directPending = true;
         break;
       }
       const after = clock();
@@ -218,6 +223,7 @@ export class RunLoop {
   private step(proc: Proc): boolean {
     const next = proc.next;
     proc.next = Next.Nothing;
+    if (next !== Next.Nothing) this.host.enter?.(proc);
     switch (next) {
       case Next.Resume: {
         const waiter = proc.waiter!;

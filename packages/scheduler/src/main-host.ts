@@ -22,6 +22,11 @@ export class MainHost extends NodeHost {
     private readonly schedulerIds: () => readonly number[],
   ) {
     super({ ...init, nodeId: MAIN_NODE });
+    // Spawn-then-monitor (vm.run) or spawn-then-send: the first signals travel inside the job,
+    // which stays in our ring for whichever scheduler is free to take it. Handing it to one
+    // picked from here could pick one stuck in a long step (invariant 6): from here a
+    // scheduler that just started a hog looks the same as a busy one.
+    this.carriesSignals = true;
   }
 
   /** Live schedulers, rotated at each spread spawn so that ties do not all go to the first. */

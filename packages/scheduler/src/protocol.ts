@@ -131,6 +131,8 @@ export interface SchedulerStats {
   /** Processes placed on it by spread placement that live there now. */
   residents: number;
   sleeping: boolean;
+  /** A process that has held this scheduler past `longScheduleMs` and still does (seen by the main thread's watchdog). */
+  holding?: { pid: number; name: string; key: string; ms: number };
 }
 
 /** A process that moved between schedulers (shown by `--stats` and `--top`). */

@@ -114,6 +114,7 @@ export class Scheduler extends NodeHost {
 
   beforeSlice(): void {
     if (Atomics.load(this.stats.sleeping, this.nodeId) === 1) Atomics.store(this.stats.sleeping, this.nodeId, 0);
+    this.stats.tick(this.nodeId);
     if (++this.slices % HOUSEKEEPING_EVERY !== 0) return;
     this.flush();
     // Stats are read by the main thread at human speed: write them at most every STATS_MS, not
@@ -131,7 +132,14 @@ export class Scheduler extends NodeHost {
 
   private statsWrittenAt = 0;
 
+  enter(proc: { readonly self: number; readonly key: string }): void {
+    // Process code runs from here: whatever happens next, this thread is not asleep.
+    if (Atomics.load(this.stats.sleeping, this.nodeId) === 1) Atomics.store(this.stats.sleeping, this.nodeId, 0);
+    this.stats.enter(this.nodeId, proc.self, proc.key);
+  }
+
   idle(): void {
+    this.stats.beat(this.nodeId, 0);
     this.flush();
     if (this.findWork()) return;
     Atomics.store(this.stats.sleeping, this.nodeId, 1);

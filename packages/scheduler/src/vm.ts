@@ -35,6 +35,7 @@ import { JobRing } from './job-ring.js';
 import { SharedNames } from './names.js';
 import { StatsBlock } from './stats-block.js';
 import { loadWindowMs } from './load-meter.js';
+import { Watchdog } from './watchdog.js';
 import { MainHost } from './main-host.js';
 import { nodeEndpoint } from './comlink-port.js';
 import { cancelFlagsBuffer } from './cancel.js';
@@ -153,6 +154,8 @@ export class VM extends EventEmitter<VMEvents> {
   private stopping = false;
   private stopped: Promise<void> | undefined;
   private readonly waits: MainThreadWaits;
+  /** Reports processes that hold a scheduler, while they do (watchdog.ts). */
+  private watchdog: Watchdog | undefined;
   private readonly pendingReady = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
   private readonly exitWatchers = new Map<Ref, (reason: ExitReason) => void>();
   private readonly watcher: Context<unknown>;
@@ -243,6 +246,9 @@ export class VM extends EventEmitter<VMEvents> {
     const starting = vm.waits.hold();
     try {
       await vm.startThreads();
+      vm.watchdog = new Watchdog(vm.statsBlock, () => vm.threads.filter((t) => t.alive).map((t) => t.id), options.longScheduleMs ?? 100, (scheduler, event) =>
+        vm.onReport({ ...event, scheduler }),
+      );
       starting();
     } catch (err) {
       starting();
@@ -694,6 +700,7 @@ export class VM extends EventEmitter<VMEvents> {
 
   private async shutdown(timeoutMs: number): Promise<void> {
     this.stopping = true;
+    this.watchdog?.stop();
     // Whatever the program still waits for settles now, before any process exits (so no DOWN races it).
     this.waits.rejectPending(MainThreadWaits.stoppedError(), false);
     this.jobs.close(new BeamError('ERR_VM_STOPPED', 'the VM was stopped before this job finished'));

@@ -7,6 +7,7 @@ import * as Comlink from 'comlink';
 import { nodeEndpoint } from './comlink-port.js';
 import { setCancelFlags } from './cancel.js';
 import { Scheduler } from './scheduler.js';
+import { installProcessExit } from './process-exit.js';
 import type { Connect, SchedulerControl, SchedulerEvent, SchedulerInit } from './protocol.js';
 import type { RuntimeEvent } from '@beamjs/runtime';
 
@@ -15,6 +16,7 @@ const port = parentPort!;
 const post = (event: SchedulerEvent): void => port.postMessage(event);
 
 setCancelFlags(init.cancel);
+installProcessExit();
 const scheduler = new Scheduler(
   init,
   (event: RuntimeEvent) => post({ kind: 'report', id: init.id, event }),

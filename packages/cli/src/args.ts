@@ -19,6 +19,15 @@ export type Command =
 
 export type StatsMode = 'off' | 'table' | 'json';
 
+/** `--observe[=PORT]`, `--observe-host HOST`, `--observe-allow-kill`: the web observer. */
+export interface ObserveFlags {
+  /** 0: a free port. */
+  port: number;
+  /** undefined: loopback (127.0.0.1). */
+  host: string | undefined;
+  allowActions: boolean;
+}
+
 export interface RunOptions {
   /** The script as given (a path, relative to the working directory). */
   script: string;
@@ -29,6 +38,8 @@ export interface RunOptions {
   stats: StatsMode;
   top: boolean;
   quiet: boolean;
+  /** The web observer, if asked for. */
+  observe?: ObserveFlags;
 }
 
 const SCRIPT_FLAGS_HINT = 'arguments for the script go after --, as in: beamjs run script.ts -- --flag value';
@@ -42,6 +53,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
   let quiet = false;
   let help = false;
   let version = false;
+  let observe: ObserveFlags | undefined;
+  const observing = (): ObserveFlags => (observe ??= { port: 0, host: undefined, allowActions: false });
 
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -84,6 +97,24 @@ export function parseCommandLine(argv: readonly string[]): Command {
         else if (inline === 'json') stats = 'json';
         else throw new UsageError(`--stats is --stats (a table) or --stats=json, got '${arg}'`);
         break;
+      case '--observe':
+        observing().port = inline === undefined ? 0 : parsePort(inline);
+        break;
+      case '--observe-allow-kill':
+        noValue();
+        observing().allowActions = true;
+        break;
+      case '--observe-host': {
+        let value = inline;
+        if (value === undefined) {
+          value = argv[i + 1];
+          if (value === undefined || value === '--' || value.startsWith('-')) throw new UsageError('--observe-host needs an address to bind, as in --observe-host 0.0.0.0');
+          i++;
+        }
+        if (value === '') throw new UsageError('--observe-host needs an address to bind, as in --observe-host 0.0.0.0');
+        observing().host = value;
+        break;
+      }
       case '--schedulers': {
         let value = inline;
         if (value === undefined) {
@@ -111,7 +142,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (script === undefined) throw new UsageError('run needs a script: beamjs run <script.ts> [-- args...]');
   if (quiet && stats !== 'off') throw new UsageError('--quiet turns the stats off: use --quiet or --stats, not both');
   if (quiet && top) throw new UsageError('--quiet turns the live view off: use --quiet or --top, not both');
-  return { kind: 'run', options: { script, args: [...rest, ...passThrough], schedulers, stats, top, quiet } };
+  return { kind: 'run', options: { script, args: [...rest, ...passThrough], schedulers, stats, top, quiet, ...(observe ? { observe } : {}) } };
 }
 
 /** A whole number >= 1, written as plain digits ("4", not "4.0", "0x4" or " 4"). */
@@ -120,5 +151,12 @@ function parseSchedulers(text: string): number {
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1) {
     throw new UsageError(`--schedulers needs a whole number of at least 1, got '${text}'`);
   }
+  return n;
+}
+
+/** A TCP port: plain digits, 1 to 65535 (or 0: any free port). */
+function parsePort(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 65535) throw new UsageError(`--observe=PORT needs a port number from 0 to 65535 (0: a free one), got '${text}'`);
   return n;
 }

@@ -16,6 +16,13 @@ Options:
   --top             a live view while it runs: utilization, run queues, processes,
                     message rate (redrawn in place on a terminal, one line per second
                     otherwise; on stderr)
+  --observe[=PORT]  serve the web observer while it runs (load charts, processes, supervision
+                    trees, process detail) and print its URL; port 0 or none: a free one
+  --observe-host <address>
+                    bind the observer to this address instead of 127.0.0.1 (the URL's token
+                    guards it)
+  --observe-allow-kill
+                    let the observer page exit processes and migrate behaviour processes
   -q, --quiet       no crash reports, no statistics
   -h, --help        this text
   -v, --version     the version of beamjs

@@ -67,3 +67,4 @@ export * as Task from './behaviours/task.js';
 export type { Task as TaskHandle, TaskOutcome, StreamOptions as TaskStreamOptions } from './behaviours/task.js';
 export * as Agent from './behaviours/agent.js';
 export type { Agent as AgentPid, AgentName, AgentRef, AgentFn, AgentStartOptions } from './behaviours/agent.js';
+export { supervisorView, type SupervisorView, type SupervisedChildView } from './behaviours/supervisor-view.js';

@@ -55,6 +55,8 @@ export class Proc implements Context<unknown> {
   registeredName: string | undefined = undefined;
   timers: Set<Ref> | undefined = undefined;
   handled = 0;
+  /** Steps the run loop gave it (starts, resumes, actor messages): its reductions, for observers. */
+  steps = 0;
   /** Receives satisfied without yielding since the last time the run loop resumed it. */
   streak = 0;
   /** Actor state; an actor with `busy` set is inside an async `handle`. */
@@ -307,6 +309,7 @@ export class Proc implements Context<unknown> {
       registeredName: this.registeredName,
       trapExit: this.trapping,
       messagesHandled: this.handled,
+      steps: this.steps,
       scheduler: this.rt.host.nodeId,
       movable: this.isActor && this.status === 'waiting' && !this.busy && !this.waiter,
     };

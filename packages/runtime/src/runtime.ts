@@ -351,6 +351,7 @@ export class Runtime {
     proc.waiter = undefined;
     proc.status = 'running';
     proc.streak = 0;
+    proc.steps++;
     this.stats.steps++;
     const now = clock();
     const previous = this.lastCoroutine;
@@ -421,6 +422,7 @@ export class Runtime {
       proc.queued = false;
       if (!proc.alive) continue;
       steps++;
+      proc.steps++;
       if (this.step(proc)) {
         // A coroutine was resumed: its code runs after this slice returns.
         this.lastCoroutine = proc;

@@ -3,3 +3,5 @@ export type { RunOptions, MapOptions } from './jobs.js';
 export type { SchedulerStats } from './protocol.js';
 export { isCancelled, throwIfCancelled } from './cancel.js';
 export { MAIN_NODE } from './directory.js';
+export type { Observer, ObserveOptions } from './observer/server.js';
+export type { ProcessRow, ProcessDetail, SchedulerLoad, LoadSample } from './observer/types.js';

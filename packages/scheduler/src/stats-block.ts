@@ -11,7 +11,8 @@ import type { SchedulerStats } from './protocol.js';
  * and waits for its ports; whoever publishes work clears it with compareExchange and wakes it.
  */
 const FIELDS = ['busyMs', 'uptimeMs', 'processes', 'runQueue', 'queuedJobs', 'steps', 'spawned', 'exited', 'steals', 'migrationsIn', 'migrationsOut', 'messagesIn', 'messagesOut', 'longSchedules'] as const;
-type Field = (typeof FIELDS)[number];
+export type StatsField = (typeof FIELDS)[number];
+type Field = StatsField;
 const STRIDE = 16;
 const NODES = 128;
 
@@ -54,6 +55,12 @@ export class StatsBlock {
       longSchedules: get('longSchedules'),
       sleeping: Atomics.load(this.sleeping, node) === 1,
     };
+  }
+
+  /** The raw counters of `node` (busy and up time in ms, totals since it started): for rates over a window. */
+  counters(node: number): Record<Field, number> {
+    const base = node * STRIDE;
+    return Object.fromEntries(FIELDS.map((f, i) => [f, this.values[base + i]])) as Record<Field, number>;
   }
 
   clear(node: number): void {

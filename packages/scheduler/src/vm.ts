@@ -35,6 +35,8 @@ import { nodeEndpoint } from './comlink-port.js';
 import { cancelFlagsBuffer } from './cancel.js';
 import { JobBoard, type RunOptions, type MapOptions } from './jobs.js';
 import type { Connect, SchedulerControl, SchedulerEvent, SchedulerInit, SchedulerStats } from './protocol.js';
+import { Observer, type ObserveOptions, type ObservedVM } from './observer/server.js';
+import { SnapshotProbe } from './observer/snapshot.js';
 
 export interface VMOptions {
   /** Scheduler threads (default: `os.availableParallelism()`; 1 is allowed). */
@@ -493,6 +495,44 @@ export class VM {
     return thread.control.migrate(pid, to);
   }
 
+  // ---- the web observer -----------------------------------------------------------------------
+
+  private readonly observers = new Set<Observer>();
+
+  /**
+   * Serves the web observer (load charts, processes, supervision trees, process detail) and
+   * resolves once it listens; open `observer.url` (it carries the access token). Loopback
+   * only unless `host` says otherwise; actions (exit, migrate) only with `allowActions`.
+   * It closes when the VM stops.
+   */
+  async observe(options: ObserveOptions = {}): Promise<Observer> {
+    this.checkRunning();
+    const observer = await Observer.start(this.observed(), options);
+    this.observers.add(observer);
+    return observer;
+  }
+
+  /** The VM as the observer sees it: counters from shared memory, snapshots over the control channels. */
+  private observed(): ObservedVM {
+    let mainProbe: SnapshotProbe | undefined;
+    const probeMain = (): SnapshotProbe => (mainProbe ??= new SnapshotProbe(this.runtime));
+    const running = (id: number): SchedulerThread | undefined => (this.threads[id] && this.isRunning(this.threads[id]) ? this.threads[id] : undefined);
+    return {
+      schedulers: () => this.threads.map((t) => t.id),
+      counters: (id) => this.statsBlock.counters(id),
+      sleeping: (id) => Atomics.load(this.statsBlock.sleeping, id) === 1,
+      nodes: () => [...this.threads.map((t) => t.id), MAIN_NODE],
+      snapshot: async (node, request) => (node === MAIN_NODE ? probeMain().snapshot(request) : running(node)?.control.observe(request)),
+      detail: async (pid) => {
+        const owner = this.directory.ownerOfPid(pid);
+        return owner === MAIN_NODE ? probeMain().detail(pid) : running(owner)?.control.observeProcess(pid);
+      },
+      isAlive: (pid) => this.isAlive(pid),
+      exit: (pid, reason) => this.context.exit(pid, reason),
+      migrate: (pid, to) => this.migrate(pid, to),
+    };
+  }
+
   // ---- shutdown -------------------------------------------------------------------------------
 
   /**
@@ -502,6 +542,7 @@ export class VM {
   async stop(timeoutMs = 5000): Promise<void> {
     if (this.stopped || this.stopping) return;
     this.stopping = true;
+    await Promise.all([...this.observers].map((o) => o.close()));
     this.jobs.close(new BeamError('ERR_VM_STOPPED', 'the VM was stopped before this job finished'));
     await Promise.all(
       this.threads.filter((t) => this.isRunning(t)).map((t) => Promise.race([t.control.shutdown(timeoutMs), delay(timeoutMs + 1000)])),

@@ -7,6 +7,7 @@ import * as Comlink from 'comlink';
 import { nodeEndpoint } from './comlink-port.js';
 import { setCancelFlags } from './cancel.js';
 import { Scheduler } from './scheduler.js';
+import { SnapshotProbe } from './observer/snapshot.js';
 import type { Connect, SchedulerControl, SchedulerEvent, SchedulerInit } from './protocol.js';
 import type { RuntimeEvent } from '@beamjs/runtime';
 
@@ -32,6 +33,8 @@ port.once('message', async (message: Connect) => {
   scheduler.idle();
 });
 
+let probe: SnapshotProbe | undefined;
+
 const control: SchedulerControl = {
   stats: () => scheduler.snapshot(),
   processInfo: (pid) => scheduler.runtime.processInfo(pid),
@@ -51,4 +54,6 @@ const control: SchedulerControl = {
     scheduler.flush();
     return moved;
   },
+  observe: (request) => (probe ??= new SnapshotProbe(scheduler.runtime)).snapshot(request),
+  observeProcess: (pid) => (probe ??= new SnapshotProbe(scheduler.runtime)).detail(pid),
 };

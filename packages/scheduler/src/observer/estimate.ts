@@ -1,38 +1,32 @@
 /**
  * A process's memory, estimated: V8 cannot tell how much of the heap one process holds, so
- * the observer walks its state and mailbox with V8's usual object sizes (on a 64-bit build
- * with pointer compression). The walk is bounded (a huge state costs a bounded time; what is
- * left unvisited is extrapolated from the average so far), shared structure is counted once,
- * and the numbers are for comparing processes, not for accounting.
+ * the observer walks its state and mailbox with V8's usual object sizes (64-bit, pointer
+ * compression). The walk is bounded: a large array, map, set or object is sized from an even
+ * sample of its entries (scaled up to all of them), the walk goes so deep and visits so many
+ * values at most, and shared structure is counted once. The numbers are for comparing
+ * processes, not for accounting.
  */
 
 /** The process object, its mailbox and bookkeeping, with nothing in them. */
 export const PROCESS_BASE_BYTES = 400;
 const HEADER = 16;
 const SLOT = 8;
-/** Values visited per estimate; the rest is extrapolated. */
-const DEFAULT_BUDGET = 2000;
+/** Entries of one container that are looked at; the rest are taken to be like them. */
+const SAMPLE = 32;
+const MAX_DEPTH = 32;
+/** Values visited per estimate, at most. */
+const DEFAULT_BUDGET = 4000;
 
-export function estimateBytes(value: unknown, budget = DEFAULT_BUDGET): number {
-  const seen = new Set<object>();
-  const stack: unknown[] = [value];
-  let bytes = 0;
-  let visited = 0;
-  let pending = 0;
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (visited >= budget) {
-      pending = stack.length + 1;
-      break;
-    }
-    visited++;
-    bytes += sizeOfOne(v, stack, seen);
-  }
-  return Math.round(bytes + (pending > 0 ? (bytes / visited) * pending : 0));
+interface Walk {
+  seen: Set<object>;
+  left: number;
 }
 
-/** The size of `v` itself; its children go on `stack`. */
-function sizeOfOne(v: unknown, stack: unknown[], seen: Set<object>): number {
+export function estimateBytes(value: unknown, budget = DEFAULT_BUDGET): number {
+  return Math.round(sizeOf(value, { seen: new Set(), left: budget }, 0));
+}
+
+function sizeOf(v: unknown, walk: Walk, depth: number): number {
   switch (typeof v) {
     case 'string':
       // One byte a character for Latin-1 strings, two otherwise; checking costs more than it tells.
@@ -43,31 +37,31 @@ function sizeOfOne(v: unknown, stack: unknown[], seen: Set<object>): number {
     case 'bigint':
       return HEADER + 8 * Math.ceil(v.toString(16).length / 16);
     case 'object': {
-      if (v === null || seen.has(v)) return 0;
-      seen.add(v);
+      if (v === null || walk.seen.has(v)) return 0;
+      walk.seen.add(v);
       if (ArrayBuffer.isView(v)) return HEADER * 4 + (v.buffer instanceof SharedArrayBuffer ? 0 : v.byteLength);
       if (v instanceof ArrayBuffer) return HEADER * 2 + v.byteLength;
-      if (v instanceof Map) {
-        for (const [k, x] of v) stack.push(k, x);
-        return HEADER * 2 + v.size * SLOT * 3;
-      }
-      if (v instanceof Set) {
-        for (const x of v) stack.push(x);
-        return HEADER * 2 + v.size * SLOT * 2;
-      }
-      if (Array.isArray(v)) {
-        for (const x of v) stack.push(x);
-        return HEADER + v.length * SLOT;
-      }
-      let n = 0;
-      for (const key in v) {
-        if (!Object.hasOwn(v, key)) continue;
-        stack.push((v as Record<string, unknown>)[key]);
-        n++;
-      }
-      return HEADER + n * SLOT;
+      const deeper = --walk.left > 0 && depth < MAX_DEPTH;
+      if (v instanceof Map) return HEADER * 2 + v.size * SLOT * 3 + (deeper ? sampled([...v.keys()], v.size, (k) => sizeOf(k, walk, depth + 1) + sizeOf(v.get(k), walk, depth + 1)) : 0);
+      if (v instanceof Set) return HEADER * 2 + v.size * SLOT * 2 + (deeper ? sampled([...v], v.size, (x) => sizeOf(x, walk, depth + 1)) : 0);
+      if (Array.isArray(v)) return HEADER + v.length * SLOT + (deeper ? sampled(v, v.length, (x) => sizeOf(x, walk, depth + 1)) : 0);
+      const keys = Object.keys(v);
+      return HEADER + keys.length * SLOT + (deeper ? sampled(keys, keys.length, (k) => sizeOf((v as Record<string, unknown>)[k], walk, depth + 1)) : 0);
     }
     default:
       return 0;
   }
+}
+
+/** The summed size of `count` entries, from at most SAMPLE of them spread evenly. */
+function sampled<T>(entries: readonly T[], count: number, size: (entry: T) => number): number {
+  if (count <= SAMPLE) {
+    let sum = 0;
+    for (const e of entries) sum += size(e);
+    return sum;
+  }
+  let sum = 0;
+  const step = count / SAMPLE;
+  for (let i = 0; i < SAMPLE; i++) sum += size(entries[Math.floor(i * step)]);
+  return (sum * count) / SAMPLE;
 }

@@ -12,6 +12,14 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startVM, type Observer, type VM } from '@beamjs/scheduler';
 import { client, startTree } from '../examples/supervision-tree.js';
 
+// Page functions run in the browser; these are the DOM names they use (this Node program has no DOM types).
+interface HTMLElement {
+  dataset: Record<string, string | undefined>;
+  closest(selector: string): HTMLElement | null;
+  querySelector(selector: string): HTMLElement | null;
+}
+declare const document: { querySelector(selector: string): HTMLElement | null; querySelectorAll(selector: string): ArrayLike<HTMLElement> };
+
 const EXAMPLE = new URL('../examples/supervision-tree.ts', import.meta.url);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SHOTS = fileURLToPath(new URL(process.env.BEAMJS_UPDATE_SCREENSHOTS ? '../docs/observer/' : './.output/observer/', import.meta.url));
@@ -157,7 +165,7 @@ describe('the web observer, in chromium, watching the supervision-tree example',
     try {
       const res = await exit(new URL(noActions.url).origin, { 'x-beamjs-token': noActions.token });
       expect(res.status).toBe(403);
-      expect((await res.json()).error).toContain('--observe-allow-kill');
+      expect(((await res.json()) as { error: string }).error).toContain('--observe-allow-kill');
       const data = await fetch(new URL(`/api/view?token=${noActions.token}`, noActions.url));
       expect(data.status).toBe(200);
       expect((await fetch(new URL('/api/view', noActions.url))).status).toBe(401);
@@ -191,7 +199,7 @@ describe('beamjs run --observe', () => {
       expect(token.length).toBeGreaterThanOrEqual(20);
       expect((await fetch(url)).status).toBe(200);
       expect((await fetch(page.origin)).status).toBe(401);
-      const view = await (await fetch(new URL(`/api/view?token=${token}`, page.origin))).json();
+      const view = (await (await fetch(new URL(`/api/view?token=${token}`, page.origin))).json()) as { supervisors: { pid: number }[] };
       expect(view.supervisors.length).toBe(1);
       const refused = await fetch(new URL('/api/exit', page.origin), { method: 'POST', headers: { 'x-beamjs-token': token }, body: JSON.stringify({ pid: view.supervisors[0].pid }) });
       expect(refused.status).toBe(403);

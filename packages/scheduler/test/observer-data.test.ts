@@ -277,7 +277,7 @@ describe('the observer server (with a stand-in VM)', () => {
       expect((await post(o, '/api/exit', { pid: 8 })).status).toBe(404);
       const bad = await post(o, '/api/exit', { pid: 'seven' });
       expect(bad.status).toBe(400);
-      expect((await bad.json()).error).toContain('pid must be a process id');
+      expect(((await bad.json()) as { error: string }).error).toContain('pid must be a process id');
       expect((await post(o, '/api/exit', { pid: 7, reason: 42 })).status).toBe(400);
       expect((await post(o, '/api/migrate', { pid: 7, to: 0 })).status).toBe(200);
       expect((await post(o, '/api/migrate', { pid: 7, to: 5 })).status).toBe(400);

@@ -199,7 +199,13 @@ describe('beamjs run --observe', () => {
       expect(token.length).toBeGreaterThanOrEqual(20);
       expect((await fetch(url)).status).toBe(200);
       expect((await fetch(page.origin)).status).toBe(401);
-      const view = (await (await fetch(new URL(`/api/view?token=${token}`, page.origin))).json()) as { supervisors: { pid: number }[] };
+      // The URL is printed before main runs: wait for the example's tree to be up.
+      let view: { supervisors: { pid: number }[] } = { supervisors: [] };
+      const deadline = Date.now() + 20_000;
+      while (view.supervisors.length === 0 && Date.now() < deadline) {
+        view = (await (await fetch(new URL(`/api/view?token=${token}`, page.origin))).json()) as typeof view;
+        if (view.supervisors.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       expect(view.supervisors.length).toBe(1);
       const refused = await fetch(new URL('/api/exit', page.origin), { method: 'POST', headers: { 'x-beamjs-token': token }, body: JSON.stringify({ pid: view.supervisors[0].pid }) });
       expect(refused.status).toBe(403);

@@ -52,6 +52,9 @@ export async function runScript(options: RunOptions): Promise<number> {
       throw err instanceof BeamError ? new UsageError(err.message) : err;
     });
     say(`beamjs: observer at ${observer.url}${allowActions ? ' (actions on)' : ''}`);
+    if (host !== undefined && !/^(127\.|::1$|localhost$)/.test(host)) {
+      say(`beamjs: the observer listens on ${host}, reachable from other machines: only the token in its URL keeps others out; share it with care`);
+    }
   }
   try {
     // Spawn and monitor in one step: a main that ends at once still sends its DOWN message.

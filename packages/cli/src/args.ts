@@ -72,6 +72,14 @@ export function parseCommandLine(argv: readonly string[]): Command {
     const noValue = (): void => {
       if (inline !== undefined) throw new UsageError(`option ${name} takes no value, got '${arg}'`);
     };
+    /** The option's value: after `=`, or the next word (which `--` never is). */
+    const value = (missing: string): string => {
+      if (inline !== undefined) return inline;
+      const next = argv[i + 1];
+      if (next === undefined || next === '--') throw new UsageError(missing);
+      i++;
+      return next;
+    };
     switch (name) {
       case '-h':
       case '--help':
@@ -105,24 +113,14 @@ export function parseCommandLine(argv: readonly string[]): Command {
         observing().allowActions = true;
         break;
       case '--observe-host': {
-        let value = inline;
-        if (value === undefined) {
-          value = argv[i + 1];
-          if (value === undefined || value === '--' || value.startsWith('-')) throw new UsageError('--observe-host needs an address to bind, as in --observe-host 0.0.0.0');
-          i++;
-        }
-        if (value === '') throw new UsageError('--observe-host needs an address to bind, as in --observe-host 0.0.0.0');
-        observing().host = value;
+        const missing = '--observe-host needs an address to bind, as in --observe-host 0.0.0.0';
+        const host = value(missing);
+        if (host === '' || host.startsWith('-')) throw new UsageError(missing);
+        observing().host = host;
         break;
       }
       case '--schedulers': {
-        let value = inline;
-        if (value === undefined) {
-          value = argv[i + 1];
-          if (value === undefined || value === '--') throw new UsageError('--schedulers needs a number, as in --schedulers 4');
-          i++;
-        }
-        schedulers = parseSchedulers(value);
+        schedulers = parseSchedulers(value('--schedulers needs a number, as in --schedulers 4'));
         break;
       }
       default:

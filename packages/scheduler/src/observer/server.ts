@@ -215,6 +215,7 @@ export class Observer {
     const client: Client = { res, filter: (url.searchParams.get('filter') ?? '').slice(0, 200), limit: limitOf(url.searchParams.get('limit')) };
     this.clients.add(client);
     req.on('close', () => this.clients.delete(client));
+    res.on('error', () => this.clients.delete(client));
     send(res, 'hello', { schedulers: this.vm.schedulers(), allowActions: this.allowActions, intervalMs: this.intervalMs, history: this.history.samples });
     void this.tick();
   }
@@ -252,6 +253,8 @@ export class Observer {
 }
 
 function send(res: ServerResponse, event: string, data: unknown): void {
+  // A page that went away during a tick: nothing to write to.
+  if (res.destroyed || res.writableEnded) return;
   res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }
 

@@ -166,7 +166,7 @@ function renderSummary() {
   const p = state.lastTick?.processes;
   if (!p) return;
   const silent = p.silent.length ? ` · not answering: scheduler ${p.silent.map(nodeName).join(', ')}` : '';
-  $('#summary').textContent = `${state.schedulers.length} schedulers · ${num(p.total)} processes · actions ${state.allowActions ? 'on' : 'off'}${silent}`;
+  $('#summary').textContent = `${state.schedulers.length} schedulers · ${num(p.total)} processes · actions ${state.allowActions ? 'on' : 'off'} · snapshot ${p.costMs.toFixed(1)} ms${silent}`;
 }
 
 // ---- processes -------------------------------------------------------------------------------------

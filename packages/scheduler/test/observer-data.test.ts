@@ -71,6 +71,7 @@ describe('snapshot data (one scheduler, as each scheduler answers the observer)'
     expect(snap).toMatchObject({ rows: [], matched: 0, processes: 5 });
     expect(snap.supervisors.map((s) => s.pid)).toEqual([sup]);
     expect(snap.heapUsed).toBeGreaterThan(0);
+    expect(snap.costMs).toBeGreaterThanOrEqual(0);
     await Supervisor.stop(ctx, sup);
     await rt.stop(100);
   });
@@ -91,7 +92,8 @@ describe('snapshot data (one scheduler, as each scheduler answers the observer)'
       ['b', 'worker', 'transient', 0],
     ]);
     ctx.exit(first[1].pid as number, 'kill');
-    await until(() => view().children[1].restarts === 1, 'the restart of b');
+    // The view is read between two messages of the supervisor, or during an async restart: the count goes up first, the new pid follows.
+    await until(() => view().children[1].restarts === 1 && typeof view().children[1].pid === 'number', 'the restart of b');
     const after = view().children;
     expect(after[1].pid).not.toBe(first[1].pid);
     expect(rt.isAlive(after[1].pid as number)).toBe(true);
@@ -151,9 +153,9 @@ describe('merging and shaping the data for the page', () => {
   });
 
   it('merges schedulers, counts totals, and names the ones that did not answer', () => {
-    const snap = (scheduler: number, rows: ProcessRow[]): SchedulerSnapshot => ({ scheduler, processes: rows.length + 1, matched: rows.length, rows, supervisors: [], heapUsed: 1, heapTotal: 2 });
+    const snap = (scheduler: number, rows: ProcessRow[]): SchedulerSnapshot => ({ scheduler, processes: rows.length + 1, matched: rows.length, rows, supervisors: [], heapUsed: 1, heapTotal: 2, costMs: scheduler });
     const merged = mergeProcesses([snap(0, [row(1, 5, 0, 0)]), undefined, snap(2, [row(3, 9, 0, 0)])], [0, 1, 2], 10);
-    expect(merged).toMatchObject({ total: 4, matched: 2, silent: [1] });
+    expect(merged).toMatchObject({ total: 4, matched: 2, silent: [1], costMs: 2 });
     expect(merged.rows.map((r) => r.pid)).toEqual([1, 3]);
   });
 
@@ -237,7 +239,7 @@ describe('the observer server (with a stand-in VM)', () => {
       counters: () => ({ busyMs: 0, uptimeMs: 0, processes: 1, runQueue: 0, queuedJobs: 0, steps: 0, spawned: 0, exited: 0, steals: 0, migrationsIn: 0, migrationsOut: 0, messagesIn: 0, messagesOut: 0, longSchedules: 0 }),
       sleeping: () => true,
       nodes: () => [0],
-      snapshot: async (node) => ({ scheduler: node, processes: 1, matched: 1, rows: [], supervisors: [], heapUsed: 1, heapTotal: 1 }),
+      snapshot: async (node) => ({ scheduler: node, processes: 1, matched: 1, rows: [], supervisors: [], heapUsed: 1, heapTotal: 1, costMs: 0.5 }),
       detail: async () => undefined,
       isAlive: (pid) => pid === 7,
       exit: (pid, reason) => void exits.push([pid, reason]),

@@ -9,6 +9,8 @@ export interface ProcessTable {
   total: number;
   matched: number;
   silent: number[];
+  /** The longest a node spent answering this tick's snapshot, ms. */
+  costMs: number;
 }
 
 export function mergeProcesses(snapshots: (SchedulerSnapshot | undefined)[], ids: number[], limit: number): ProcessTable {
@@ -16,6 +18,7 @@ export function mergeProcesses(snapshots: (SchedulerSnapshot | undefined)[], ids
   const silent: number[] = [];
   let total = 0;
   let matched = 0;
+  let costMs = 0;
   snapshots.forEach((s, i) => {
     if (!s) {
       silent.push(ids[i]);
@@ -23,9 +26,10 @@ export function mergeProcesses(snapshots: (SchedulerSnapshot | undefined)[], ids
     }
     total += s.processes;
     matched += s.matched;
+    costMs = Math.max(costMs, s.costMs);
     rows.push(...s.rows);
   });
-  return { rows: topRows(rows, limit), total, matched, silent };
+  return { rows: topRows(rows, limit), total, matched, silent, costMs };
 }
 
 /** A supervisor with its children; a child that is itself a supervisor carries its own node. */

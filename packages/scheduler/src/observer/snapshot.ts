@@ -27,6 +27,7 @@ export class SnapshotProbe {
   constructor(private readonly runtime: Runtime) {}
 
   snapshot(request: SnapshotRequest): SchedulerSnapshot {
+    const started = performance.now();
     if (request.tick !== this.tick) {
       // A new tick: this tick's values become the baseline of the window. A second request
       // in the same tick (another filter) keeps the same baseline.
@@ -50,14 +51,16 @@ export class SnapshotProbe {
       rows.push(this.row(proc));
     }
     const heap = getHeapStatistics();
+    const top = topRows(rows, request.limit);
     return {
       scheduler: this.runtime.host.nodeId,
       processes,
       matched: rows.length,
-      rows: topRows(rows, request.limit),
+      rows: top,
       supervisors,
       heapUsed: heap.used_heap_size,
       heapTotal: heap.total_heap_size,
+      costMs: performance.now() - started,
     };
   }
 

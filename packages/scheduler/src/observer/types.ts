@@ -60,6 +60,8 @@ export interface SchedulerSnapshot {
   /** This thread's V8 heap, in bytes. */
   heapUsed: number;
   heapTotal: number;
+  /** How long answering took on that thread, ms: what watching costs it per tick. */
+  costMs: number;
 }
 
 /** processInfo plus what a person debugging wants to see of one process. */

@@ -19,9 +19,10 @@ import { savinaSuite } from './suites/savina.js';
 import { messagingSuite } from './suites/messaging.js';
 import { spawnMemorySuite } from './suites/spawn-memory.js';
 import { microSuite } from './suites/micro.js';
+import { transferSuite } from './suites/transfer.js';
 import { observerSuite } from './suites/observer.js';
 
-const SUITES: Suite[] = [cpuSuite, savinaSuite, messagingSuite, spawnMemorySuite, microSuite, observerSuite];
+const SUITES: Suite[] = [cpuSuite, savinaSuite, messagingSuite, spawnMemorySuite, microSuite, transferSuite, observerSuite];
 
 interface Args {
   quick: boolean;

@@ -1,3 +1,4 @@
+import { Logger, type LogLevel } from '@beamjs/runtime';
 import { UsageError } from './errors.js';
 
 /**
@@ -38,6 +39,9 @@ export interface RunOptions {
   stats: StatsMode;
   top: boolean;
   quiet: boolean;
+  /** The least severe report or log line printed (default `info`). */
+  logLevel: LogLevel;
+  logFormat: 'text' | 'json';
   /** The web observer, if asked for. */
   observe?: ObserveFlags;
 }
@@ -51,6 +55,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
   let stats: StatsMode = 'off';
   let top = false;
   let quiet = false;
+  let logLevel: LogLevel | undefined;
+  let logFormat: 'text' | 'json' = 'text';
   let help = false;
   let version = false;
   let observe: ObserveFlags | undefined;
@@ -119,6 +125,16 @@ export function parseCommandLine(argv: readonly string[]): Command {
         observing().host = host;
         break;
       }
+      case '--log-level': {
+        const value = inline ?? argv[++i];
+        if (!Logger.LOG_LEVELS.includes(value as LogLevel)) throw new UsageError(`--log-level is one of ${Logger.LOG_LEVELS.join(', ')}, as in --log-level=warning; got '${value ?? ''}'`);
+        logLevel = value as LogLevel;
+        break;
+      }
+      case '--log-format':
+        if (inline !== 'json' && inline !== 'text') throw new UsageError(`--log-format is --log-format=json or --log-format=text, got '${arg}'`);
+        logFormat = inline;
+        break;
       case '--schedulers': {
         schedulers = parseSchedulers(value('--schedulers needs a number, as in --schedulers 4'));
         break;
@@ -140,7 +156,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (script === undefined) throw new UsageError('run needs a script: beamjs run <script.ts> [-- args...]');
   if (quiet && stats !== 'off') throw new UsageError('--quiet turns the stats off: use --quiet or --stats, not both');
   if (quiet && top) throw new UsageError('--quiet turns the live view off: use --quiet or --top, not both');
-  return { kind: 'run', options: { script, args: [...rest, ...passThrough], schedulers, stats, top, quiet, ...(observe ? { observe } : {}) } };
+  if (quiet && logLevel !== undefined) throw new UsageError('--quiet turns the reports off: use --quiet or --log-level, not both');
+  return { kind: 'run', options: { script, args: [...rest, ...passThrough], schedulers, stats, top, quiet, logLevel: logLevel ?? 'info', logFormat, ...(observe ? { observe } : {}) } };
 }
 
 /** A whole number >= 1, written as plain digits ("4", not "4.0", "0x4" or " 4"). */

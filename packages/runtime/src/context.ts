@@ -12,7 +12,16 @@ export interface SpawnOptions {
   link?: boolean;
   /** Register the new process under this name before it runs. */
   name?: string;
+  /**
+   * Monitor the new process from birth (Erlang's `spawn_opt` with `monitor`): `spawnWith`
+   * returns `[pid, ref]`, and the DOWN holds even if the child dies before the spawner's next
+   * step, on whichever scheduler it started.
+   */
+  monitor?: boolean;
 }
+
+/** Spawn options that ask for a monitor: `spawnWith` then returns `[pid, ref]`. */
+export type MonitorSpawnOptions = SpawnOptions & { monitor: true };
 
 /**
  * A process's view of the world: the first argument of every process body and callback.
@@ -50,7 +59,12 @@ export interface Context<Msg = unknown> {
    * the child may still start on any scheduler.
    */
   spawnLinkMonitor<D extends Definition>(def: D, ...args: ArgsOf<D>): [Pid<MessageOf<D>>, Ref];
-  spawnWith<D extends Definition>(def: D, args: ArgsOf<D>, options: SpawnOptions): Pid<MessageOf<D>>;
+  /**
+   * Spawns with options, all set atomically at birth: `{ link, name, monitor }`. With
+   * `monitor: true` it returns `[pid, ref]`, as `spawnMonitor` does.
+   */
+  spawnWith<D extends Definition>(def: D, args: ArgsOf<D>, options: MonitorSpawnOptions): [Pid<MessageOf<D>>, Ref];
+  spawnWith<D extends Definition>(def: D, args: ArgsOf<D>, options?: SpawnOptions): Pid<MessageOf<D>>;
 
   /** Links this process to `pid`: when one exits abnormally the other does too (unless it traps exits). */
   link(pid: AnyPid): void;
@@ -71,10 +85,16 @@ export interface Context<Msg = unknown> {
   unregister(name: string): void;
   whereis<M = unknown>(name: string): Pid<M> | undefined;
 
-  /** Sends `msg` to `to` after `ms`; the timer dies with this process. */
+  /**
+   * Sends `msg` to `to` after `ms` (`erlang:send_after`). The timer is tied to its destination:
+   * it fires even if this process has exited, and is cancelled when the destination process
+   * exits; a name is looked up when it fires.
+   */
   sendAfter<M>(to: Dest<M>, msg: NoInfer<M>, ms: number): Ref;
-  /** Cancels a timer: the milliseconds it had left, or false if it already fired or is unknown. */
+  /** Cancels a timer set by any process on any scheduler: the milliseconds it had left, or false if it already fired or is unknown. */
   cancelTimer(ref: Ref): number | false;
+  /** The milliseconds a timer has left (any process, any scheduler), or false if it fired, was cancelled, or is unknown. */
+  readTimer(ref: Ref): number | false;
 
   /** A value unique across the VM. */
   makeRef(): Ref;

@@ -1,10 +1,12 @@
+import { BeamError } from './errors.js';
 import { ProcessTable } from './process-table.js';
 import { RunLoop } from './run-loop.js';
 import { SignalDelivery } from './signal-delivery.js';
 import { Registrations } from './names.js';
 import { Spawner } from './spawn.js';
 import { Migration, type MigratingProcess } from './migration.js';
-import { Timers } from './timers.js';
+import { Timers, type TimerRuntime } from './timers.js';
+import { TimerCells } from './timer-cells.js';
 import { newCounters, type RuntimeStats } from './stats.js';
 import type { Proc, ProcessRuntime } from './process.js';
 import type { Definition, Context, SpawnOptions } from './context.js';
@@ -32,7 +34,7 @@ export interface RuntimeOptions {
  * Imports run one way: each room knows the rooms below it, and the processes know the runtime
  * only as `ProcessRuntime`.
  */
-export class Runtime implements ProcessRuntime {
+export class Runtime implements ProcessRuntime, TimerRuntime {
   readonly procs = new ProcessTable();
   readonly stats = newCounters();
   readonly timers: Timers;
@@ -47,7 +49,7 @@ export class Runtime implements ProcessRuntime {
     readonly host: Host,
     options: RuntimeOptions = {},
   ) {
-    this.timers = new Timers(this);
+    this.timers = new Timers(this, host.timerCells ?? TimerCells.local());
     this.loop = new RunLoop(host, this, this.stats, options.longScheduleMs ?? 100);
     this.signals = new SignalDelivery(this.procs, host, this.loop, this.timers, this.stats);
     this.registrations = new Registrations(this.procs, host.names);
@@ -69,6 +71,20 @@ export class Runtime implements ProcessRuntime {
 
   spawnFrom(parent: Proc | undefined, def: Definition, args: unknown[], options: SpawnOptions, monitorRef?: Ref): number {
     return this.spawner.spawnFrom(parent, def, args, options, monitorRef);
+  }
+
+  spawnWithOptions(parent: Proc, def: Definition, args: unknown[], options: SpawnOptions, where: string): number | [number, Ref] {
+    return this.spawner.spawnWithOptions(parent, def, args, options, where);
+  }
+
+  /**
+   * `spawnWith` on behalf of the local mailbox `as` (the VM's main-thread context), with the
+   * job handed to `place` instead of the host's placement. @internal for the VM.
+   */
+  spawnAs(as: AnyPid, def: Definition, args: unknown[], options: SpawnOptions, where: string, place: (job: SpawnJob) => void): number | [number, Ref] {
+    const parent = this.procs.get(as);
+    if (parent === undefined) throw new BeamError('ERR_NOT_ALIVE', `${where}: the spawning mailbox ${as} is closed`);
+    return this.spawner.spawnWithOptions(parent, def, args, options, where, place);
   }
 
   /** Starts a spawn job on this thread; `early` are signals the host held for the pid before it started here. */
@@ -146,12 +162,21 @@ export class Runtime implements ProcessRuntime {
     this.registrations.unregister(name);
   }
 
-  startTimer(owner: Proc, to: Dest<unknown>, msg: unknown, ms: number): Ref {
-    return this.timers.start(owner, to, msg, ms);
+  startTimer(to: Dest<unknown>, msg: unknown, ms: number): Ref {
+    return this.timers.start(to, msg, ms);
   }
 
   cancelTimer(ref: Ref): number | false {
     return this.timers.cancel(ref);
+  }
+
+  readTimer(ref: Ref): number | false {
+    return this.timers.read(ref);
+  }
+
+  /** The process of `pid` if it lives on this thread. */
+  local(pid: number): Proc | undefined {
+    return this.procs.get(pid);
   }
 
   // ---- introspection ------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-import { serialize } from 'node:v8';
+import { Serializer } from 'node:v8';
 import type { MessagePort, TransferListItem } from 'node:worker_threads';
 import {
   Runtime,
@@ -9,6 +9,7 @@ import {
   type RuntimeEvent,
   type Signal,
   type SpawnJob,
+  type TimerCells,
 } from '@beamjs/runtime';
 import { Directory, NO_OWNER, SlotAllocator, inflightOf, isJob, ownerOf } from './directory.js';
 import { JobRing } from './job-ring.js';
@@ -24,6 +25,8 @@ export interface NodeHostInit {
   names: SharedNames;
   ring: JobRing;
   report: (event: RuntimeEvent) => void;
+  /** The VM's timer cells, this node's region (cancelTimer/readTimer from any thread). */
+  timerCells: TimerCells;
 }
 
 /**
@@ -46,13 +49,15 @@ const CARRIED_MAX = 8;
 export class NodeHost implements Host {
   readonly nodeId: number;
   readonly names: SharedNames;
+  readonly timerCells: TimerCells;
   readonly dir: Directory;
   readonly ring: JobRing;
   runtime!: Runtime;
   private readonly slots: SlotAllocator;
   private readonly reportSink: (event: RuntimeEvent) => void;
   readonly peers = new Map<number, MessagePort>();
-  private readonly outbox = new Map<number, { items: unknown[]; transfer: TransferListItem[] }>();
+  /** Per peer: what the next batch carries (a message takes two items, `[pid, msg]`), and how many envelopes that is. */
+  private readonly outbox = new Map<number, { items: unknown[]; transfer: TransferListItem[]; envelopes: number }>();
   private outboxSize = 0;
   private flushQueued = false;
   readonly heldForJob = new Map<number, Signal[]>();
@@ -65,6 +70,7 @@ export class NodeHost implements Host {
     this.nodeId = init.nodeId;
     this.dir = init.directory;
     this.names = init.names;
+    this.timerCells = init.timerCells;
     this.ring = init.ring;
     this.slots = new SlotAllocator(init.directory);
     this.reportSink = init.report;
@@ -150,9 +156,9 @@ export class NodeHost implements Host {
   publish(job: SpawnJob): void {
     let bytes: Uint8Array | undefined;
     try {
-      bytes = serialize(job);
+      bytes = serializeJob(job);
     } catch {
-      // e.g. a SharedArrayBuffer in its arguments: it can travel by postMessage only.
+      // e.g. a SharedArrayBuffer (or a view over one) in its arguments: it can travel by postMessage only.
       bytes = undefined;
     }
     const index = bytes === undefined ? undefined : this.ring.publish(job.pid, bytes);
@@ -285,7 +291,9 @@ export class NodeHost implements Host {
     port?.close();
     const box = this.outbox.get(peer);
     if (box) {
-      this.outboxSize -= box.items.length;
+      // Uncount envelopes, not items: counting a message's two items twice would drive the
+      // total below the truth, and a flush that sees 0 then posts nothing while batches wait.
+      this.outboxSize -= box.envelopes;
       this.outbox.delete(peer);
     }
   }
@@ -367,12 +375,13 @@ export class NodeHost implements Host {
   enqueue(to: number, envelope: Envelope, transfer?: TransferListItem[]): void {
     let box = this.outbox.get(to);
     if (!box) {
-      box = { items: [], transfer: [] };
+      box = { items: [], transfer: [], envelopes: 0 };
       this.outbox.set(to, box);
     }
     if (envelope.kind === 'message') box.items.push(envelope.to, envelope.msg);
     else box.items.push(envelope);
     if (transfer) box.transfer.push(...transfer);
+    box.envelopes++;
     this.counters.remoteOut++;
     if (++this.outboxSize >= BATCH_MAX) this.flush();
     else if (!this.flushQueued) {
@@ -393,12 +402,46 @@ export class NodeHost implements Host {
     for (const [to, box] of this.outbox) {
       if (box.items.length === 0) continue;
       const port = this.peers.get(to);
-      if (port) port.postMessage(box.items, box.transfer.length ? box.transfer : undefined);
+      // Taken out before posting: a batch that fails is never posted again.
+      const { items, transfer } = box;
       box.items = [];
       box.transfer = [];
+      box.envelopes = 0;
+      if (!port) continue;
+      try {
+        port.postMessage(items, transfer.length ? transfer : undefined);
+      } catch {
+        this.postOneByOne(port, to, items, transfer);
+      }
     }
     this.outboxSize = 0;
   };
+
+  /**
+   * A batch postMessage refused (send checks every message, so this is a last line: memory, a
+   * stack already deep at the flush): each entry goes alone, and only those that fail are
+   * dropped, uncounted and reported. The others of the batch arrive, in order.
+   */
+  private postOneByOne(port: MessagePort, peer: number, items: unknown[], transfer: TransferListItem[]): void {
+    let moving: TransferListItem[] | undefined = transfer.length ? transfer : undefined;
+    for (let i = 0; i < items.length; i++) {
+      const entry = items[i];
+      const single = typeof entry === 'number' ? [entry, items[++i]] : [entry];
+      const kind = typeof entry === 'number' ? 'message' : (entry as Envelope).kind;
+      // Only a job handed over with moved buffers carries a transfer list.
+      const list = kind === 'adopt' ? moving : undefined;
+      try {
+        port.postMessage(single, list);
+        if (list) moving = undefined;
+      } catch (err) {
+        const env = entry as { to?: number; job?: SpawnJob; proc?: MigratingProcess };
+        const to = typeof entry === 'number' ? entry : (env.to ?? env.job?.pid ?? env.proc?.pid);
+        // A signal was counted in flight to its target when routed: it will never arrive.
+        if (kind !== 'adopt' && kind !== 'migrate' && to !== undefined) this.dir.uncount(to);
+        process.emitWarning(`beamjs: a ${kind} for pid ${to} could not be posted to node ${peer} and was dropped: ${(err as Error)?.message ?? String(err)}`, { code: 'BEAMJS_POST_FAILED' });
+      }
+    }
+  }
 
   get pendingOut(): number {
     return this.outboxSize;
@@ -408,6 +451,19 @@ export class NodeHost implements Host {
   wakePeer(peer: number): void {
     this.peers.get(peer)?.postMessage({ kind: 'wake' } satisfies PeerMessage);
   }
+}
+
+/**
+ * A job's bytes for the ring. Node's `v8.serialize` writes each typed array as a copy of its
+ * own bytes (views on one buffer come apart, and a view over a SharedArrayBuffer arrives as a
+ * copy); V8's own serializer, used here, keeps views on their buffer and throws on shared
+ * memory, which must travel by postMessage to stay shared. `v8.deserialize` reads it back.
+ */
+function serializeJob(job: SpawnJob): Buffer {
+  const serializer = new Serializer();
+  serializer.writeHeader();
+  serializer.writeValue(job);
+  return serializer.releaseBuffer();
 }
 
 function pushTo(map: Map<number, Signal[]>, pid: number, signal: Signal): void {

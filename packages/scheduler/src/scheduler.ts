@@ -1,5 +1,5 @@
 import { deserialize } from 'node:v8';
-import { Runtime, type SpawnJob } from '@beamjs/runtime';
+import { Runtime, TimerCells, type SpawnJob } from '@beamjs/runtime';
 import { Directory, MAIN_NODE, makeWord } from './directory.js';
 import { JobRing, epochNow } from './job-ring.js';
 import { NodeHost } from './node-host.js';
@@ -46,6 +46,7 @@ export class Scheduler extends NodeHost {
       nodeId: init.id,
       directory: new Directory(init.directory),
       names: new SharedNames(init.names),
+      timerCells: new TimerCells(init.timers, init.id),
       ring: new JobRing(init.rings[init.id]),
       report,
     });

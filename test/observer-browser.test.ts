@@ -109,7 +109,7 @@ describe('the web observer, in chromium, watching the supervision-tree example',
     await page.click('nav a[data-view="tree"]');
     const pool = page.locator('li.child[data-id="workers"] > .sup');
     await pool.waitFor({ timeout: 20_000 });
-    await expect.poll(() => page.locator('.sup > ul > li.child[data-id="registry"]').count()).toBe(1);
+    await expect.poll(() => page.locator('.sup > ul > li.child[data-id="registry"]').count(), { timeout: 20_000 }).toBe(1);
     const workers = pool.locator(':scope > ul > li.child');
     expect(await workers.count()).toBe(WORKERS);
     expect(await workers.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.restarts))).toEqual(['0', '0', '0', '0']);
@@ -141,7 +141,7 @@ describe('the web observer, in chromium, watching the supervision-tree example',
     const workerPid = Number(await page.locator('li.child[data-id="worker-2"]').getAttribute('data-child-pid'));
     await page.click(`li.child[data-id="worker-2"] a[data-pid-link="${workerPid}"]`);
     await page.locator('#detail dl.info').waitFor({ timeout: 20_000 });
-    await expect.poll(() => page.locator(`#detail [data-field="links"] a[data-pid-link="${supPid}"]`).count()).toBe(1);
+    await expect.poll(() => page.locator(`#detail [data-field="links"] a[data-pid-link="${supPid}"]`).count(), { timeout: 20_000 }).toBe(1);
     const text = await page.locator('#detail').innerText();
     expect(text).toContain('worker');
     expect(text).toMatch(/trap exits\s+false/);

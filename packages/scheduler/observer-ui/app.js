@@ -33,6 +33,12 @@ const nodeName = (id) => (id === MAIN_NODE ? 'main' : String(id));
 const shortKey = (key) => (key ? key.slice(key.lastIndexOf('/') + 1) : 'mailbox');
 const bytes = (n) => (n >= 1048576 ? `${(n / 1048576).toFixed(1)} MB` : n >= 1024 ? `${(n / 1024).toFixed(1)} kB` : `${n} B`);
 const num = (n) => Math.round(n).toLocaleString('en-US');
+/** Replaces an element's content only when it changed: a page redrawn every tick stays clickable and keeps hover and selection. */
+const setHtml = (el, html) => {
+  if (el.dataset.html === html) return;
+  el.dataset.html = html;
+  el.innerHTML = html;
+};
 
 // ---- the stream -------------------------------------------------------------------------------
 
@@ -181,14 +187,14 @@ function renderProcesses() {
     return (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y))) * dir || a.pid - b.pid;
   });
   const shown = rows.slice(0, state.limit);
-  $('#process-table tbody').innerHTML = shown
+  setHtml($('#process-table tbody'), shown
     .map(
       (r) => `<tr data-pid="${r.pid}" data-name="${esc(r.name)}"><td>${pidLink(r.pid)}</td><td>${esc(r.registeredName ? `${r.name} (${r.registeredName})` : r.name)}</td>
       <td class="def" title="${esc(r.key)}">${esc(shortKey(r.key))}</td><td class="num">${nodeName(r.scheduler)}</td><td>${r.status}</td>
       <td class="num" data-col="windowSteps">${num(r.windowSteps)}</td><td class="num">${num(r.steps)}</td><td class="num">${num(r.mailboxLength)}</td>
       <td class="num">${bytes(r.memory)}</td><td class="num">${num(r.messagesHandled)}</td></tr>`,
     )
-    .join('');
+    .join(''));
   for (const th of document.querySelectorAll('#process-table th')) {
     th.classList.toggle('sorted', th.dataset.key === key);
     th.classList.toggle('asc', th.dataset.key === key && dir === 1);
@@ -206,7 +212,7 @@ function renderTree() {
   const seen = new Map();
   const html = forest.length ? forest.map((node) => supervisorHtml(node, now, seen)).join('') : '<p class="hint">No supervisors are running.</p>';
   state.childPids = seen;
-  $('#tree').innerHTML = html;
+  setHtml($('#tree'), html);
 }
 
 function supervisorHtml(node, now, seen) {
@@ -279,7 +285,7 @@ async function renderDetail() {
   const res = await fetch(`/api/process/${pid}?token=${encodeURIComponent(token)}`);
   if (state.detailPid !== pid) return;
   if (!res.ok) {
-    el.innerHTML = `<h2>${esc(pidText(pid))}</h2><p class="hint">Process ${esc(pidText(pid))} is not alive (it exited, or its scheduler did not answer).</p>`;
+    setHtml(el, `<h2>${esc(pidText(pid))}</h2><p class="hint">Process ${esc(pidText(pid))} is not alive (it exited, or its scheduler did not answer).</p>`);
     return;
   }
   const p = await res.json();
@@ -289,7 +295,7 @@ async function renderDetail() {
         .map((c) => `<li>${esc(c.id)} ${typeof c.pid === 'number' ? pidLink(c.pid) : esc(c.pid ?? 'terminated')} · ${c.type}, ${c.restart} · restarts: ${c.restarts}</li>`)
         .join('')}</ul>`
     : '';
-  el.innerHTML = `<h2>${esc(p.name)} ${esc(pidText(p.pid))} ${actionsHtml(p.pid, p.kind === 'actor')}</h2>
+  setHtml(el, `<h2>${esc(p.name)} ${esc(pidText(p.pid))} ${actionsHtml(p.pid, p.kind === 'actor')}</h2>
     <dl class="info">
       <dt>registered name</dt><dd>${esc(p.registeredName ?? '–')}</dd>
       <dt>definition</dt><dd>${esc(p.key || 'a mailbox of the main thread')}</dd>
@@ -307,7 +313,7 @@ async function renderDetail() {
     </dl>
     ${p.mailboxHead.length ? `<h3>Mailbox head</h3>${p.mailboxHead.map((m) => `<pre>${esc(m)}</pre>`).join('')}` : ''}
     ${p.state !== undefined ? `<h3>State</h3><pre>${esc(p.state)}</pre>` : ''}
-    ${sup}`;
+    ${sup}`);
 }
 
 // ---- navigation and controls -------------------------------------------------------------------

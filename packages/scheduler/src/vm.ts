@@ -46,6 +46,9 @@ import type { Connect, SchedulerControl, SchedulerEvent, SchedulerInit, Schedule
 import { Observer, type ObserveOptions, type ObservedVM } from './observer/server.js';
 import { SnapshotProbe } from './observer/snapshot.js';
 
+/** How often processInfo asks again for a process in transit between schedulers (~1 ms apart). */
+const PROCESS_INFO_ATTEMPTS = 500;
+
 /** `vm.spawnWith`'s options: those of `ctx.spawnWith`, and the scheduler to start on. */
 export interface VMSpawnOptions extends SpawnOptions {
   /** Start on this scheduler (0 .. schedulers-1) instead of wherever there is room. */
@@ -510,11 +513,15 @@ export class VM extends EventEmitter<VMEvents> {
   async call(server: ServerRef<any>, request: unknown, timeout?: number): Promise<unknown> {
     this.checkRunning();
     const ctx = this.mailbox();
-    try {
-      return await GenServer.call(ctx, server as ServerRef<{ calls?: undefined }>, request, timeout);
-    } finally {
-      ctx.exit();
-    }
+    // Tracked as a whole: stop() rejects it with ERR_VM_STOPPED whichever step of the call
+    // (monitor, alias, receive) the shutdown reaches first.
+    return this.waits.track(async () => {
+      try {
+        return await GenServer.call(ctx, server as ServerRef<{ calls?: undefined }>, request, timeout);
+      } finally {
+        ctx.exit();
+      }
+    });
   }
 
   /** `GenServer.cast` from the main thread: fire and forget (a dead server just loses it). */
@@ -626,11 +633,20 @@ export class VM extends EventEmitter<VMEvents> {
   }
 
   async processInfo(pid: AnyPid): Promise<ProcessInfo | undefined> {
-    const owner = this.directory.ownerOfPid(pid);
-    if (owner === MAIN_NODE) return this.runtime.processInfo(pid);
-    const thread = this.threads[owner];
-    if (!thread || !this.isRunning(thread)) return undefined;
-    return this.waits.track(() => thread.control.processInfo(pid));
+    // A migrating process is owned by its new scheduler in the directory before it has
+    // arrived there (it travels over the schedulers' mesh, this question over the control
+    // port, which may overtake it): while the directory says it lives, ask again until the
+    // owner has it. Bounded, so a directory entry that lies cannot hang the caller.
+    for (let attempt = 0; ; attempt++) {
+      const owner = this.directory.ownerOfPid(pid);
+      if (owner === NO_OWNER) return undefined;
+      if (owner === MAIN_NODE) return this.runtime.processInfo(pid);
+      const thread = this.threads[owner];
+      if (!thread || !this.isRunning(thread)) return undefined;
+      const info = await this.waits.track(() => thread.control.processInfo(pid));
+      if (info !== undefined || attempt === PROCESS_INFO_ATTEMPTS) return info;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
   }
 
   /** Pids of every live process, on every scheduler. */

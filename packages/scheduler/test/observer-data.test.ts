@@ -43,11 +43,11 @@ describe('snapshot data (one scheduler, as each scheduler answers the observer)'
     const probe = new SnapshotProbe(rt);
     const pid = rt.spawn(counter);
     for (let i = 0; i < 5; i++) rt.send(pid, i);
-    await settle();
+    await until(() => rt.processInfo(pid)?.messagesHandled === 5, 'five messages handled');
     // Its start and five messages.
     expect(rowOf(rt, probe, pid, 1)).toMatchObject({ name: 'counter', kind: 'actor', steps: 6, windowSteps: 6, messagesHandled: 5 });
     for (let i = 0; i < 3; i++) rt.send(pid, i);
-    await settle();
+    await until(() => rt.processInfo(pid)?.messagesHandled === 8, 'three more messages handled');
     expect(rowOf(rt, probe, pid, 2)).toMatchObject({ steps: 9, windowSteps: 3 });
     expect(rowOf(rt, probe, pid, 2, 'counter')).toMatchObject({ windowSteps: 3 });
     expect(rowOf(rt, probe, pid, 3)).toMatchObject({ steps: 9, windowSteps: 0 });

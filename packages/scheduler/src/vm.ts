@@ -718,9 +718,10 @@ export class VM extends EventEmitter<VMEvents> {
 
   private async shutdown(timeoutMs: number): Promise<void> {
     this.stopping = true;
-    await Promise.all([...this.observers].map((o) => o.close()));
     // Whatever the program still waits for settles now, before any process exits (so no DOWN races it).
     this.waits.rejectPending(MainThreadWaits.stoppedError(), false);
+    // The observer goes with the VM (closed without waiting here: nothing else may run before the pending waits are settled above).
+    const observersClosed = Promise.all([...this.observers].map((o) => o.close()));
     this.jobs.close(new BeamError('ERR_VM_STOPPED', 'the VM was stopped before this job finished'));
     const release = this.waits.hold();
     try {
@@ -735,6 +736,7 @@ export class VM extends EventEmitter<VMEvents> {
       // Receives begun while the processes shut down (watching them go) end here at the latest.
       this.waits.rejectPending(MainThreadWaits.stoppedError(), true);
       this.waits.close();
+      await observersClosed;
     }
   }
 

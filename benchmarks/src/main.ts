@@ -21,8 +21,9 @@ import { spawnMemorySuite } from './suites/spawn-memory.js';
 import { microSuite } from './suites/micro.js';
 import { workerPoolSuite } from './suites/worker-pool.js';
 import { transferSuite } from './suites/transfer.js';
+import { observerSuite } from './suites/observer.js';
 
-const SUITES: Suite[] = [cpuSuite, workerPoolSuite, savinaSuite, messagingSuite, spawnMemorySuite, microSuite, transferSuite];
+const SUITES: Suite[] = [cpuSuite, workerPoolSuite, savinaSuite, messagingSuite, spawnMemorySuite, microSuite, transferSuite, observerSuite];
 
 interface Args {
   quick: boolean;

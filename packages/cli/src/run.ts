@@ -42,6 +42,20 @@ export async function runScript(options: RunOptions): Promise<number> {
   const keepAlive = setInterval(() => {}, 1 << 30);
   const startedAt = performance.now();
   const top = options.top ? startTop(vm, { startedAt }) : undefined;
+  if (options.observe) {
+    const { port, host, allowActions } = options.observe;
+    const observer = await vm.observe({ port, host, allowActions }).catch(async (err: unknown) => {
+      top?.stop();
+      await vm.stop();
+      clearInterval(keepAlive);
+      signals.dispose();
+      throw err instanceof BeamError ? new UsageError(err.message) : err;
+    });
+    say(`beamjs: observer at ${observer.url}${allowActions ? ' (actions on)' : ''}`);
+    if (host !== undefined && !/^(127\.|::1$|localhost$)/.test(host)) {
+      say(`beamjs: the observer listens on ${host}, reachable from other machines: only the token in its URL keeps others out; share it with care`);
+    }
+  }
   try {
     // Spawn and monitor in one step: a main that ends at once still sends its DOWN message.
     const [pid, ref] = vm.context.spawnMonitor(script.main, options.args);

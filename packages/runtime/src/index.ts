@@ -75,3 +75,4 @@ export type { RegistrySpec, ViaName } from './behaviours/via.js';
 export * as TaskSupervisor from './behaviours/task-supervisor.js';
 export * as Logger from './logger.js';
 export type { LogLevel, LogEvent, LoggerOptions, LogSink } from './logger.js';
+export { supervisorView, type SupervisorView, type SupervisedChildView } from './behaviours/supervisor-view.js';

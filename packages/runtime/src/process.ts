@@ -81,6 +81,8 @@ export class Proc implements Context<unknown> {
   registeredName: string | undefined = undefined;
   timers: Set<Ref> | undefined = undefined;
   handled = 0;
+  /** Steps the run loop gave it (starts, resumes, actor messages): its reductions, for observers. */
+  steps = 0;
   /** Receives satisfied without yielding since the last time the run loop resumed it. */
   streak = 0;
   /** Actor state; an actor with `busy` set is inside an async `handle`. */
@@ -356,6 +358,7 @@ export class Proc implements Context<unknown> {
       registeredName: this.registeredName ?? this.#rt.host.names.nameOf?.(this.self),
       trapExit: this.trapping,
       messagesHandled: this.handled,
+      steps: this.steps,
       scheduler: this.#rt.host.nodeId,
       movable: this.isActor && this.status === 'waiting' && !this.busy && !this.waiter,
     };

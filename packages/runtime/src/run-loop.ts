@@ -82,6 +82,7 @@ export class RunLoop {
     proc.waiter = undefined;
     proc.status = 'running';
     proc.streak = 0;
+    proc.steps++;
     this.counters.steps++;
     const now = clock();
     const previous = this.lastCoroutine;
@@ -169,6 +170,7 @@ export class RunLoop {
       proc.queued = false;
       if (!proc.alive) continue;
       steps++;
+      proc.steps++;
       if (this.step(proc)) {
         // A coroutine was resumed: its code runs after this slice returns.
         this.lastCoroutine = proc;

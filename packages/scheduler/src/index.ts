@@ -4,3 +4,5 @@ export type { SchedulerStats, MoveRecord } from './protocol.js';
 export { isCancelled, throwIfCancelled } from './cancel.js';
 export { MAIN_NODE } from './directory.js';
 export { isTypeScriptFile, registerTypeScript, missingTsxError } from './typescript.js';
+export type { Observer, ObserveOptions } from './observer/server.js';
+export type { ProcessRow, ProcessDetail, SchedulerLoad, LoadSample } from './observer/types.js';

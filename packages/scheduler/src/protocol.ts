@@ -1,5 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { MigratingProcess, ProcessInfo, RuntimeEvent, Signal, SpawnJob } from '@beamjs/runtime';
+import type { ProcessDetail, SchedulerSnapshot, SnapshotRequest } from './observer/types.js';
 
 /**
  * Every message that crosses a thread boundary, in one place.
@@ -98,6 +99,10 @@ export interface SchedulerControl {
   replacePeer(id: number, port: MessagePort, ring: SharedArrayBuffer): void;
   /** Moves a behaviour process of this scheduler to scheduler `to`; false if it cannot move now. */
   migrate(pid: number, to: number): boolean;
+  /** The web observer's view of this scheduler: process rows, supervisors, heap (only asked while someone watches). */
+  observe(request: SnapshotRequest): SchedulerSnapshot;
+  /** The observer's detail of one process here (undefined if it is not here). */
+  observeProcess(pid: number): ProcessDetail | undefined;
 }
 
 export interface SchedulerStats {

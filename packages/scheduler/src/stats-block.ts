@@ -23,7 +23,8 @@ const FIELDS = [
   'busyMs', 'uptimeMs', 'processes', 'runQueue', 'queuedJobs', 'steps', 'spawned', 'exited', 'steals', 'migrationsIn', 'migrationsOut',
   'messagesIn', 'messagesOut', 'longSchedules', 'recentUtilization', 'msPerStep', 'balanceRounds', 'loadAt', 'active',
 ] as const;
-type Field = (typeof FIELDS)[number];
+export type StatsField = (typeof FIELDS)[number];
+type Field = StatsField;
 const STRIDE = 24;
 const NODES = 128;
 /** Bytes for the key of the process a scheduler entered last (longer keys are cut). */
@@ -146,6 +147,12 @@ export class StatsBlock {
     const { key } = this.entered(node);
     const since = this.running[node * 3 + 2];
     return { holding: { pid, key, name: key.slice(key.lastIndexOf('#') + 1), ms: Math.max(0, Math.round(Date.now() - since)) } };
+  }
+
+  /** The raw counters of `node` (busy and up time in ms, totals since it started): for rates over a window. */
+  counters(node: number): Record<Field, number> {
+    const base = node * STRIDE;
+    return Object.fromEntries(FIELDS.map((f, i) => [f, this.values[base + i]])) as Record<Field, number>;
   }
 
   clear(node: number): void {

@@ -45,6 +45,8 @@ import { inSchedulerThread } from './thread-role.js';
 import { startWorker, workerExecArgv } from './exec-argv.js';
 import { JobBoard, type RunOptions, type MapOptions } from './jobs.js';
 import type { Connect, MoveRecord, SchedulerControl, SchedulerEvent, SchedulerInit, SchedulerStats } from './protocol.js';
+import { Observer, type ObserveOptions, type ObservedVM } from './observer/server.js';
+import { SnapshotProbe } from './observer/snapshot.js';
 
 /** How often processInfo asks again for a process in transit between schedulers (~1 ms apart). */
 const PROCESS_INFO_ATTEMPTS = 500;
@@ -686,6 +688,44 @@ export class VM extends EventEmitter<VMEvents> {
     return this.waits.track(() => thread.control.migrate(pid, to));
   }
 
+  // ---- the web observer -----------------------------------------------------------------------
+
+  private readonly observers = new Set<Observer>();
+
+  /**
+   * Serves the web observer (load charts, processes, supervision trees, process detail) and
+   * resolves once it listens; open `observer.url` (it carries the access token). Loopback
+   * only unless `host` says otherwise; actions (exit, migrate) only with `allowActions`.
+   * It closes when the VM stops.
+   */
+  async observe(options: ObserveOptions = {}): Promise<Observer> {
+    this.checkRunning();
+    const observer = await Observer.start(this.observed(), options);
+    this.observers.add(observer);
+    return observer;
+  }
+
+  /** The VM as the observer sees it: counters from shared memory, snapshots over the control channels. */
+  private observed(): ObservedVM {
+    let mainProbe: SnapshotProbe | undefined;
+    const probeMain = (): SnapshotProbe => (mainProbe ??= new SnapshotProbe(this.runtime));
+    const running = (id: number): SchedulerThread | undefined => (this.threads[id] && this.isRunning(this.threads[id]) ? this.threads[id] : undefined);
+    return {
+      schedulers: () => this.threads.map((t) => t.id),
+      counters: (id) => this.statsBlock.counters(id),
+      sleeping: (id) => Atomics.load(this.statsBlock.sleeping, id) === 1,
+      nodes: () => [...this.threads.map((t) => t.id), MAIN_NODE],
+      snapshot: async (node, request) => (node === MAIN_NODE ? probeMain().snapshot(request) : running(node)?.control.observe(request)),
+      detail: async (pid) => {
+        const owner = this.directory.ownerOfPid(pid);
+        return owner === MAIN_NODE ? probeMain().detail(pid) : running(owner)?.control.observeProcess(pid);
+      },
+      isAlive: (pid) => this.isAlive(pid),
+      exit: (pid, reason) => this.context.exit(pid, reason),
+      migrate: (pid, to) => this.migrate(pid, to),
+    };
+  }
+
   // ---- shutdown -------------------------------------------------------------------------------
 
   /**
@@ -703,6 +743,8 @@ export class VM extends EventEmitter<VMEvents> {
     this.watchdog?.stop();
     // Whatever the program still waits for settles now, before any process exits (so no DOWN races it).
     this.waits.rejectPending(MainThreadWaits.stoppedError(), false);
+    // The observer goes with the VM (closed without waiting here: nothing else may run before the pending waits are settled above).
+    const observersClosed = Promise.all([...this.observers].map((o) => o.close()));
     this.jobs.close(new BeamError('ERR_VM_STOPPED', 'the VM was stopped before this job finished'));
     const release = this.waits.hold();
     try {
@@ -717,6 +759,7 @@ export class VM extends EventEmitter<VMEvents> {
       // Receives begun while the processes shut down (watching them go) end here at the latest.
       this.waits.rejectPending(MainThreadWaits.stoppedError(), true);
       this.waits.close();
+      await observersClosed;
     }
   }
 

@@ -8,6 +8,7 @@ import { nodeEndpoint } from './comlink-port.js';
 import { setCancelFlags } from './cancel.js';
 import { Scheduler } from './scheduler.js';
 import { installProcessExit } from './process-exit.js';
+import { SnapshotProbe } from './observer/snapshot.js';
 import type { Connect, SchedulerControl, SchedulerEvent, SchedulerInit } from './protocol.js';
 import type { RuntimeEvent } from '@beamjs/runtime';
 
@@ -38,6 +39,8 @@ port.once('message', async (message: Connect) => {
   scheduler.idle();
 });
 
+let probe: SnapshotProbe | undefined;
+
 const control: SchedulerControl = {
   stats: () => scheduler.snapshot(),
   processInfo: (pid) => scheduler.runtime.processInfo(pid),
@@ -57,4 +60,6 @@ const control: SchedulerControl = {
     scheduler.flush();
     return moved;
   },
+  observe: (request) => (probe ??= new SnapshotProbe(scheduler.runtime)).snapshot(request),
+  observeProcess: (pid) => (probe ??= new SnapshotProbe(scheduler.runtime)).detail(pid),
 };

@@ -7,6 +7,7 @@ import { toChildData, type ChildSpec, type ChildSpecData, type RestartType, type
 import { report, reportName, startChildProcess, stopAll, stopChild } from './child-process.js';
 import { countRestart, intensityOf, type Intensity } from './restart-intensity.js';
 import { countOf, request } from './supervisor.js';
+import { markSupervisor } from './supervisor-view.js';
 import type { CallResult, NoReplyResult, ServerContext, ServerDefinition } from './gen-server-types.js';
 import type { ChildCounts, ChildInfo, DynamicSupervisorOptions, SupervisorRef } from './supervisor-types.js';
 
@@ -39,6 +40,8 @@ interface DynChild {
   pid: number | 'restarting';
   /** Its latest pid: what callers know it by while a failed restart is retried (as Elixir). */
   lastPid: number;
+  /** Times it was restarted, for observers. */
+  restarts?: number;
 }
 
 interface DynState extends DynamicFlags {
@@ -79,6 +82,7 @@ export const definition: ServerDefinition<DynTypes> = defineServer<DynTypes>(imp
       state.children.filter((c): c is DynChild & { pid: number } => typeof c.pid === 'number'),
     ),
 });
+markSupervisor(definition.key, 'dynamic');
 
 // ---- the API --------------------------------------------------------------------------------
 
@@ -215,6 +219,7 @@ async function restart(ctx: ServerContext, state: DynState, child: DynChild, dea
     remove(state, child);
     return { stop: 'shutdown', state };
   }
+  child.restarts = (child.restarts ?? 0) + 1;
   const out = await startChildProcess(ctx, child.spec);
   if ('ok' in out) {
     child.pid = out.ok;

@@ -7,6 +7,7 @@ import { call, define as defineServer, startServer, stop as stopServer } from '.
 import { toChildData, type ChildSpec, type ChildSpecData, type RestartType, type Shutdown } from './child-spec.js';
 import { report, reportName, startChildProcess, stopChild } from './child-process.js';
 import { countRestart, intensityOf } from './restart-intensity.js';
+import { markSupervisor } from './supervisor-view.js';
 import type { Awaitable } from './async.js';
 import type { CallResult, NoReplyResult, ServerCallbacks, ServerContext, ServerDefinition } from './gen-server-types.js';
 import type { ChildCounts, ChildInfo, RefusalReason, Strategy, SupervisorOptions, SupervisorRef } from './supervisor-types.js';
@@ -43,6 +44,8 @@ export interface SupervisorFlags {
 interface Child {
   spec: ChildSpecData;
   pid: number | undefined | 'restarting';
+  /** Times it was restarted, for observers. */
+  restarts?: number;
 }
 
 interface SupState extends SupervisorFlags {
@@ -107,6 +110,7 @@ export const definition: ServerDefinition<SupTypes<[children: ChildSpecData[], f
   'supervisor',
   callbacks((_ctx, children: ChildSpecData[], flags: SupervisorFlags) => ({ children, flags })),
 );
+markSupervisor(definition.key, 'supervisor');
 
 /**
  * A supervisor module, as Elixir's `use Supervisor`: `init` runs in the supervisor process and
@@ -120,7 +124,7 @@ export function define<A extends unknown[] = []>(
 ): ServerDefinition<SupTypes<A>> {
   if (typeof init !== 'function') throw new BeamError('ERR_INVALID_ARGUMENT', `Supervisor.define(${JSON.stringify(name)}) needs an init function returning { children, options }`);
   const where = `supervisor ${name}`;
-  return defineServer<SupTypes<A>>(
+  const def = defineServer<SupTypes<A>>(
     moduleUrl,
     name,
     callbacks(async (ctx, ...args: A) => {
@@ -129,6 +133,8 @@ export function define<A extends unknown[] = []>(
       return { children, flags };
     }),
   );
+  markSupervisor(def.key, 'supervisor');
+  return def;
 }
 
 // ---- the API --------------------------------------------------------------------------------
@@ -325,7 +331,10 @@ async function restart(ctx: ServerContext, state: SupState, child: Child, deadPi
     if (other.spec.restart === 'temporary') remove(state, other);
   }
   const again = group.filter((c) => c === child || c.spec.restart !== 'temporary');
-  for (const c of again) c.pid = undefined;
+  for (const c of again) {
+    c.pid = undefined;
+    c.restarts = (c.restarts ?? 0) + 1;
+  }
   const failed = await startInOrder(ctx, state, again);
   if (failed) {
     failed.child.pid = 'restarting';

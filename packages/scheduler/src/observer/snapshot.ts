@@ -100,7 +100,9 @@ export class SnapshotProbe {
 function matches(proc: Proc, filter: string): boolean {
   return (
     proc.name.toLowerCase().includes(filter) ||
-    proc.key.toLowerCase().includes(filter) ||
+    // The definition as the page shows it (file#name): the directories of its module URL would
+    // make a filter such as a pid's digits match every process of a checkout whose path has them.
+    proc.key.slice(proc.key.lastIndexOf('/') + 1).toLowerCase().includes(filter) ||
     (proc.registeredName?.toLowerCase().includes(filter) ?? false) ||
     String(proc.self) === filter
   );

@@ -71,7 +71,9 @@ export interface Host {
   /**
    * A process's own code is about to run: a step of the run loop, or a receive resolved at
    * once. What runs next on this thread until the next `enter`, `beforeSlice` or `idle` is
-   * that process's (a watchdog outside the thread can name it).
+   * that process's (a watchdog outside the thread can name it). `direct`: a receive resolved
+   * at once from another process's code, which goes on running (the resumed continuation runs
+   * later, as a microtask).
    */
-  enter?(proc: { readonly self: number; readonly name: string; readonly key: string }): void;
+  enter?(proc: { readonly self: number; readonly name: string; readonly key: string }, direct?: boolean): void;
 }

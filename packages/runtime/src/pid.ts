@@ -8,6 +8,7 @@
  * `msg` is what the process accepts.
  */
 import type { ViaName } from './behaviours/via.js';
+import { BeamError, describe } from './errors.js';
 
 declare const accepts: unique symbol;
 export type Pid<Msg = unknown> = number & { readonly [accepts]?: Msg };
@@ -21,6 +22,31 @@ export type Ref = number;
 
 /** 2^22 slots: enough for 4M live processes per VM. */
 export const SLOT_SPACE = 0x400000;
+
+/**
+ * The largest pid: generations are counted in an Int32 per slot, and every pid must stay an
+ * exact double so it means the same after any arithmetic or copy.
+ */
+export const MAX_PID = Number.MAX_SAFE_INTEGER;
+
+/** True for a value shaped like a pid (whether or not that process is alive). */
+export function isPid(value: unknown): value is AnyPid {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_PID;
+}
+
+/**
+ * Every API that takes a pid calls this first, so a bad one fails where it was passed, with a
+ * clear message, instead of as a raw `RangeError` from a shared-memory read deep inside (or,
+ * for `pid + 0.5`, as a false answer about some other process).
+ */
+export function checkPid(value: unknown, where: string): asserts value is AnyPid {
+  if (!isPid(value)) {
+    throw new BeamError(
+      'ERR_INVALID_ARGUMENT',
+      `${where} needs a pid (a non-negative integer as returned by spawn, self or whereis), got ${describe(value)}`,
+    );
+  }
+}
 
 export const slotOf = (pid: number): number => pid % SLOT_SPACE;
 export const generationOf = (pid: number): number => Math.floor(pid / SLOT_SPACE);

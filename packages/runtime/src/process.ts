@@ -2,7 +2,7 @@ import { BeamError, checkTimeout, describe } from './errors.js';
 import { deepCopy } from './copy.js';
 import { Mailbox } from './mailbox.js';
 import { TIMEOUT, type Context, type Definition, type SpawnOptions } from './context.js';
-import type { Alias, AnyPid, Dest, Ref } from './pid.js';
+import { checkPid, type Alias, type AnyPid, type Dest, type Ref } from './pid.js';
 import type { ExitReason } from './reasons.js';
 import type { ProcessInfo, ProcessStatus } from './info.js';
 import type { RuntimeEvent } from './events.js';
@@ -286,7 +286,7 @@ export class Proc implements Context<unknown> {
     this.ensureAlive();
     if (arguments.length >= 2) {
       checkPid(a, 'exit');
-      this.#rt.dispatch({ kind: 'exit', to: a as number, from: this.self, reason: deepCopy(b), linked: false });
+      this.#rt.dispatch({ kind: 'exit', to: a, from: this.self, reason: deepCopy(b), linked: false });
       return;
     }
     const reason = a === undefined ? 'normal' : a;
@@ -362,12 +362,6 @@ export class Proc implements Context<unknown> {
       scheduler: this.#rt.host.nodeId,
       movable: this.isActor && this.status === 'waiting' && !this.busy && !this.waiter,
     };
-  }
-}
-
-function checkPid(pid: unknown, where: string): void {
-  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid < 0) {
-    throw new BeamError('ERR_INVALID_ARGUMENT', `${where} needs a pid, got ${describe(pid)}`);
   }
 }
 

@@ -92,7 +92,7 @@ export class RunLoop {
     if (now - this.lastBreath >= BREATH_MS) this.directAllowed = false;
     this.directPending = true;
     this.scheduleSlice(true);
-    this.host.enter?.(proc);
+    this.host.enter?.(proc, true);
     waiter.resolve(msg);
   }
 

@@ -13,7 +13,7 @@ import type { Definition, Context, SpawnOptions } from './context.js';
 import type { ExitReason } from './reasons.js';
 import type { Host, SpawnJob } from './host.js';
 import type { Signal } from './signals.js';
-import type { AnyPid, Dest, Ref } from './pid.js';
+import { checkPid, type AnyPid, type Dest, type Ref } from './pid.js';
 import type { ProcessInfo } from './info.js';
 
 export type { RuntimeStats } from './stats.js';
@@ -155,6 +155,7 @@ export class Runtime implements ProcessRuntime, TimerRuntime {
   // ---- names and timers -----------------------------------------------------------------------
 
   register(name: string, pid: AnyPid): void {
+    checkPid(pid, 'register');
     this.registrations.register(name, pid);
   }
 
@@ -182,10 +183,12 @@ export class Runtime implements ProcessRuntime, TimerRuntime {
   // ---- introspection ------------------------------------------------------------------------
 
   isAlive(pid: AnyPid): boolean {
+    checkPid(pid, 'isAlive');
     return this.procs.has(pid) || this.host.isAlive(pid);
   }
 
   processInfo(pid: AnyPid): ProcessInfo | undefined {
+    checkPid(pid, 'processInfo');
     const proc = this.procs.get(pid);
     return proc?.info();
   }

@@ -10,7 +10,7 @@ import type { Timers } from './timers.js';
 import type { Counters } from './stats.js';
 import type { Host } from './host.js';
 import type { Signal } from './signals.js';
-import { isAlias, type AnyPid, type Dest } from './pid.js';
+import { checkPid, isAlias, type AnyPid, type Dest } from './pid.js';
 
 /**
  * Signals between processes, and the end of a process (which is where most signals come
@@ -30,6 +30,7 @@ export class SignalDelivery implements ProcessEnds {
     // A via name: the key's registry partition forwards it (see behaviours/via.ts).
     if (isViaName(to)) ({ partition: to, msg } = via().forwarding(to, msg));
     if (isAlias(to)) {
+      checkPid(to.pid, 'send (to an alias)');
       const copied = copy ? deepCopy(msg) : msg;
       this.counters.messagesOut++;
       this.dispatch({ kind: 'alias-message', to: to.pid, alias: to.$alias, msg: copied });
@@ -37,6 +38,7 @@ export class SignalDelivery implements ProcessEnds {
     }
     const pid = typeof to === 'string' ? whereisOrThrow(this.host.names, to) : to;
     if (typeof pid !== 'number') throw new BeamError('ERR_INVALID_ARGUMENT', `send needs a pid or a registered name, got ${describe(to)}`);
+    checkPid(pid, 'send');
     const copied = copy ? deepCopy(msg) : msg;
     this.counters.messagesOut++;
     const proc = this.procs.get(pid);

@@ -10,6 +10,7 @@ import { LoadMeter, loadWindowMs } from './load-meter.js';
 import type { Load } from './placement.js';
 import type { MoveRecord, PeerMessage, SchedulerInit, SchedulerStats } from './protocol.js';
 import type { RuntimeEvent } from '@beamjs/runtime';
+import { runAs, runAsScheduler } from './fault-attribution.js';
 
 /** Slices between two batch flushes while busy. */
 const HOUSEKEEPING_EVERY = 8;
@@ -113,6 +114,7 @@ export class Scheduler extends NodeHost {
   // ---- the run loop's hooks -------------------------------------------------------------------
 
   beforeSlice(): void {
+    runAsScheduler();
     if (Atomics.load(this.stats.sleeping, this.nodeId) === 1) Atomics.store(this.stats.sleeping, this.nodeId, 0);
     this.stats.tick(this.nodeId);
     if (++this.slices % HOUSEKEEPING_EVERY !== 0) return;
@@ -132,13 +134,17 @@ export class Scheduler extends NodeHost {
 
   private statsWrittenAt = 0;
 
-  enter(proc: { readonly self: number; readonly key: string }): void {
+  enter(proc: { readonly self: number; readonly key: string }, direct = false): void {
     // Process code runs from here: whatever happens next, this thread is not asleep.
     if (Atomics.load(this.stats.sleeping, this.nodeId) === 1) Atomics.store(this.stats.sleeping, this.nodeId, 0);
     this.stats.enter(this.nodeId, proc.self, proc.key);
+    // A direct resume comes from the sender's code, which goes on after this: it stays the
+    // sender's. The resumed continuation carries its own owner (captured at its await).
+    if (!direct) runAs(proc.self);
   }
 
   idle(): void {
+    runAsScheduler();
     this.stats.beat(this.nodeId, 0);
     this.flush();
     if (this.findWork()) return;

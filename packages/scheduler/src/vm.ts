@@ -17,6 +17,7 @@ import {
   type AnyPid,
   type ArgsOf,
   type Context,
+  checkPid,
   type Definition,
   type Dest,
   type ExitReason,
@@ -192,6 +193,10 @@ export class VM extends EventEmitter<VMEvents> {
     this.runtime = new Runtime(this.host, { longScheduleMs: options.longScheduleMs });
     this.host.runtime = this.runtime;
     this.context = this.mailbox();
+    // The main thread's mailbox lives as long as the VM: an exit signal from a link (a linked
+    // process crashing, or `link` to a pid that is already dead, which answers `noproc`) must
+    // not close it for good. It arrives as an EXIT message instead; `trapExit(false)` opts out.
+    this.context.trapExit(true);
     this.watcher = this.internalMailbox();
     this.jobs = new JobBoard(
       this.internalMailbox(),
@@ -547,11 +552,17 @@ export class VM extends EventEmitter<VMEvents> {
   }
 
   isAlive(pid: AnyPid): boolean {
+    checkPid(pid, 'vm.isAlive');
     return this.directory.ownerOfPid(pid) !== NO_OWNER;
   }
 
   /** Resolves with the exit reason of `pid` when it exits (at once with `noproc` if it is gone). */
   waitFor(pid: AnyPid): Promise<ExitReason> {
+    try {
+      checkPid(pid, 'vm.waitFor');
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (this.stopping) return Promise.reject(MainThreadWaits.stoppedError());
     return this.waits.track(() => new Promise((resolve) => this.exitWatchers.set(this.watcher.monitor(pid), resolve)));
   }
@@ -650,11 +661,13 @@ export class VM extends EventEmitter<VMEvents> {
 
   /** Which scheduler runs `pid` now (undefined if dead; MAIN_NODE for main-thread mailboxes). */
   schedulerOf(pid: AnyPid): number | undefined {
+    checkPid(pid, 'vm.schedulerOf');
     const owner = this.directory.ownerOfPid(pid);
     return owner === NO_OWNER ? undefined : owner;
   }
 
   async processInfo(pid: AnyPid): Promise<ProcessInfo | undefined> {
+    checkPid(pid, 'vm.processInfo');
     // A migrating process is owned by its new scheduler in the directory before it has
     // arrived there (it travels over the schedulers' mesh, this question over the control
     // port, which may overtake it): while the directory says it lives, ask again until the
@@ -682,6 +695,7 @@ export class VM extends EventEmitter<VMEvents> {
    * scheduler. False if it cannot move now: a coroutine that has started, or a callback running.
    */
   async migrate(pid: AnyPid, to: number): Promise<boolean> {
+    checkPid(pid, 'vm.migrate');
     const owner = this.directory.ownerOfPid(pid);
     const thread = this.threads[owner];
     if (!thread || !this.isRunning(thread) || owner === to || !this.threads[to]) return false;

@@ -8,6 +8,7 @@ import { nodeEndpoint } from './comlink-port.js';
 import { setCancelFlags } from './cancel.js';
 import { Scheduler } from './scheduler.js';
 import { installProcessExit } from './process-exit.js';
+import { containFaults } from './fault-attribution.js';
 import { SnapshotProbe } from './observer/snapshot.js';
 import type { Connect, SchedulerControl, SchedulerEvent, SchedulerInit } from './protocol.js';
 import type { RuntimeEvent } from '@beamjs/runtime';
@@ -22,6 +23,11 @@ const scheduler = new Scheduler(
   init,
   (event: RuntimeEvent) => post({ kind: 'report', id: init.id, event }),
   (moves) => post({ kind: 'moved', id: init.id, moves }),
+);
+containFaults(
+  scheduler.runtime,
+  (event) => post({ kind: 'report', id: init.id, event }),
+  () => scheduler.flush(),
 );
 
 port.once('message', async (message: Connect) => {

@@ -1,4 +1,5 @@
 import { BeamError, describe, type BeamErrorCode } from '../errors.js';
+import { loadDefinition } from '../definition.js';
 import { pidToString, type AnyPid, type Pid } from '../pid.js';
 import { formatReason, isExitMessage, isShutdown, type ExitReason } from '../reasons.js';
 import type { Context } from '../context.js';
@@ -60,6 +61,7 @@ interface SupState extends SupervisorFlags {
 type Request =
   | { type: 'which' }
   | { type: 'count' }
+  | { type: 'spec'; id: string }
   | { type: 'start'; spec: ChildSpecData }
   | { type: 'terminate'; id: string }
   | { type: 'restart'; id: string }
@@ -202,6 +204,17 @@ export function whichChildren(ctx: Ctx, sup: SupervisorRef): Promise<ChildInfo[]
 
 export function countChildren(ctx: Ctx, sup: SupervisorRef): Promise<ChildCounts> {
   return request(ctx, sup, { type: 'count' }) as Promise<ChildCounts>;
+}
+
+/**
+ * The spec of the child `id`, as OTP's `supervisor:get_childspec`: with every default filled
+ * in, and its definition loaded, so it can be given to `startChild` again. ExitError
+ * ERR_SUPERVISOR `not_found` naming the id if no child has it.
+ */
+export async function getChildSpec(ctx: Ctx, sup: SupervisorRef, id: string): Promise<ChildSpec> {
+  const data = (await request(ctx, sup, { type: 'spec', id: checkId(id, 'getChildSpec') })) as ChildSpecData;
+  const start = { def: await loadDefinition(data.start.key), args: data.start.args, name: data.start.regName };
+  return { id: data.id, start, restart: data.restart, shutdown: data.shutdown, type: data.type };
 }
 
 /**
@@ -361,6 +374,10 @@ async function onCall(ctx: ServerContext, req: Request, state: SupState): Promis
       return done({ ok: state.children.map((c) => childInfo(c)) });
     case 'count':
       return done({ ok: countOf(state.children) });
+    case 'spec': {
+      const child = find(req.id);
+      return child ? done({ ok: child.spec }) : notFound(req.id);
+    }
     case 'start': {
       const spec = req.spec;
       const existing = find(spec.id);

@@ -38,6 +38,9 @@ export type * from './gen-server-types.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Ctx = Context<any>;
 
+/** Any request, for a server without `calls`. */
+type UntypedRequest<T> = T extends { calls: object } ? never : unknown;
+
 /** `start`'s arguments after the definition: the init arguments (omit for none), then options. */
 export type StartRest<T> = StartArgsOf<T> extends [] ? [args?: [], options?: StartOptions] : [args: StartArgsOf<T>, options?: StartOptions];
 
@@ -149,8 +152,12 @@ export function call<C extends object, K extends keyof C & string>(
   request: { type: K } & FieldsOf<C[K]>,
   timeout?: number,
 ): Promise<ReplyOfMethod<C[K]>>;
-/** An untyped call: a server defined without `calls`, a plain pid, or a plain name. */
-export function call(ctx: Ctx, server: ServerRef<{ calls?: undefined }>, request: unknown, timeout?: number): Promise<unknown>;
+/**
+ * An untyped call: a server defined without `calls` (it takes any request), a plain pid, or a
+ * plain name. Generic, so a server typed with other fields (`state`, `cast`, ...) but no `calls`
+ * matches too; a server with `calls` gets `never` here and must use the typed form above.
+ */
+export function call<T extends ServerTypes>(ctx: Ctx, server: ServerRef<T>, request: UntypedRequest<T>, timeout?: number): Promise<unknown>;
 export async function call(ctx: Ctx, server: unknown, request: unknown, timeout: number = 5000): Promise<unknown> {
   const ms = checkTimeout(timeout);
   // Not `await` for a pid or a name: the monitor and the request go out in the caller's own step.

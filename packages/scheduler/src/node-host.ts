@@ -1,5 +1,5 @@
 import { Serializer } from 'node:v8';
-import type { MessagePort, TransferListItem } from 'node:worker_threads';
+import { receiveMessageOnPort, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import {
   Runtime,
   isCloneable,
@@ -346,6 +346,20 @@ export class NodeHost implements Host {
       // total below the truth, and a flush that sees 0 then posts nothing while batches wait.
       this.outboxSize -= box.envelopes;
       this.outbox.delete(peer);
+    }
+  }
+
+  /**
+   * Takes, synchronously, every message already queued on the ports from other nodes. At stop:
+   * a scheduler's shutdown reply (control port) may overtake what its processes sent here just
+   * before (mesh port: no order between two ports), and what was sent must arrive before the VM
+   * says it has stopped.
+   */
+  drainPeers(): void {
+    for (const port of this.peers.values()) {
+      for (let queued = receiveMessageOnPort(port); queued !== undefined; queued = receiveMessageOnPort(port)) {
+        this.onPeerMessage(queued.message as PeerMessage);
+      }
     }
   }
 

@@ -751,6 +751,7 @@ export class VM extends EventEmitter<VMEvents> {
       await Promise.all(
         this.threads.filter((t) => this.isRunning(t)).map((t) => Promise.race([t.control.shutdown(timeoutMs), delay(timeoutMs + 1000)])),
       );
+      this.host.drainPeers();
       await this.runtime.stop(0);
       this.host.flush();
       await this.terminateAll();

@@ -76,11 +76,18 @@ export interface Context<Msg = unknown> {
   spawnWith<D extends Definition>(def: D, args: ArgsOf<D>, options: MonitorSpawnOptions): [Pid<MessageOf<D>>, Ref];
   spawnWith<D extends Definition>(def: D, args: ArgsOf<D>, options?: SpawnOptions): Pid<MessageOf<D>>;
 
-  /** Links this process to `pid`: when one exits abnormally the other does too (unless it traps exits). */
-  link(pid: AnyPid): void;
+  /**
+   * Links this process to `pid` (or the process registered as that name): when one exits
+   * abnormally the other does too (unless it traps exits). A dead pid sends back an EXIT with
+   * `noproc`; a name nobody holds throws ERR_NOPROC.
+   */
+  link(pid: AnyPid | string): void;
   unlink(pid: AnyPid): void;
-  /** Watches `pid`: a DownMessage with the returned ref arrives when it exits (at once with `noproc` if it is gone). */
-  monitor(pid: AnyPid): Ref;
+  /**
+   * Watches `pid`, or the process registered as that name now: a DownMessage with the returned
+   * ref arrives when it exits (at once with `noproc` if it is gone, or if no process has the name).
+   */
+  monitor(pid: AnyPid | string): Ref;
   /** Removes a monitor; with `flush`, also removes its DOWN message if it already arrived. */
   demonitor(ref: Ref, options?: { flush?: boolean }): void;
   /**

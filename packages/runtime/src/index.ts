@@ -55,6 +55,7 @@ export type {
   ServerContext,
   From,
   InitResult,
+  Ignored,
   CallResult,
   NoReplyResult,
   StartOptions,

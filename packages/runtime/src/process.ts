@@ -3,7 +3,7 @@ import { deepCopy } from './copy.js';
 import { Mailbox } from './mailbox.js';
 import { TIMEOUT, type Context, type Definition, type SpawnOptions } from './context.js';
 import { checkPid, type Alias, type AnyPid, type Dest, type Ref } from './pid.js';
-import type { ExitReason } from './reasons.js';
+import type { DownMessage, ExitReason } from './reasons.js';
 import type { ProcessInfo, ProcessStatus } from './info.js';
 import type { RuntimeEvent } from './events.js';
 import type { Host } from './host.js';
@@ -225,8 +225,9 @@ export class Proc implements Context<unknown> {
     return this.#rt.spawnWithOptions(this, def, args, options, 'spawnWith');
   }
 
-  link(pid: AnyPid): void {
+  link(target: AnyPid | string): void {
     this.ensureAlive();
+    const pid = typeof target === 'string' ? this.registeredOrThrow(target, 'link') : target;
     checkPid(pid, 'link');
     if (pid === this.self) return;
     (this.links ??= new Set()).add(pid);
@@ -239,13 +240,41 @@ export class Proc implements Context<unknown> {
     if (this.links?.delete(pid)) this.#rt.dispatch({ kind: 'unlink', to: pid, from: this.self });
   }
 
-  monitor(pid: AnyPid): Ref {
+  monitor(target: AnyPid | string): Ref {
     this.ensureAlive();
+    if (typeof target === 'string') return this.monitorName(target);
+    const pid = target;
     checkPid(pid, 'monitor');
     const ref = this.#rt.makeRef();
     (this.monitors ??= new Map()).set(ref, pid);
     this.#rt.dispatch({ kind: 'monitor', to: pid, from: this.self, ref });
     return ref;
+  }
+
+  /**
+   * A monitor by name watches the process the name maps to now (as OTP). A name nobody holds
+   * gets its DOWN at once, as a dead pid does: `noproc`, naming the name (there is no pid).
+   */
+  private monitorName(name: string): Ref {
+    checkName(name, 'monitor');
+    const pid = this.#rt.host.names.whereis(name);
+    if (pid !== undefined) return this.monitor(pid);
+    const ref = this.#rt.makeRef();
+    this.#rt.send(this.self, { type: 'DOWN', ref, pid: undefined, name, reason: 'noproc' } satisfies DownMessage);
+    return ref;
+  }
+
+  /**
+   * The pid registered as `name`; ERR_NOPROC naming it if none. As OTP's `link` to a process
+   * that does not exist, but at once: with no pid there is no one to send the `noproc` EXIT from.
+   */
+  private registeredOrThrow(name: string, what: string): AnyPid {
+    checkName(name, what);
+    const pid = this.#rt.host.names.whereis(name);
+    if (pid === undefined) {
+      throw new BeamError('ERR_NOPROC', `${what}(${JSON.stringify(name)}): no process is registered under that name: check the name, or whether that process has exited`);
+    }
+    return pid;
   }
 
   demonitor(ref: Ref, options?: { flush?: boolean }): void {
@@ -363,6 +392,10 @@ export class Proc implements Context<unknown> {
       movable: this.isActor && this.status === 'waiting' && !this.busy && !this.waiter,
     };
   }
+}
+
+function checkName(name: string, where: string): void {
+  if (name === '') throw new BeamError('ERR_INVALID_ARGUMENT', `${where} needs a pid or a registered name, got an empty string`);
 }
 
 function isDownFor(m: unknown, ref: Ref): boolean {

@@ -92,13 +92,13 @@ export interface ExitMessage {
   readonly reason: ExitReason;
 }
 
-/** Delivered to the owner of a monitor when the monitored process ends. */
-export interface DownMessage {
-  readonly type: 'DOWN';
-  readonly ref: Ref;
-  readonly pid: AnyPid;
-  readonly reason: ExitReason;
-}
+/**
+ * Delivered to the owner of a monitor when the monitored process ends. A monitor by name on a
+ * name nobody holds (OTP's `{Name, Node}` DOWN) has no pid: it names the name, reason `noproc`.
+ */
+export type DownMessage =
+  | { readonly type: 'DOWN'; readonly ref: Ref; readonly pid: AnyPid; readonly reason: ExitReason }
+  | { readonly type: 'DOWN'; readonly ref: Ref; readonly pid: undefined; readonly name: string; readonly reason: 'noproc' };
 
 export const isExitMessage = (m: unknown): m is ExitMessage =>
   typeof m === 'object' && m !== null && (m as ExitMessage).type === 'EXIT' && typeof (m as ExitMessage).from === 'number';

@@ -7,6 +7,8 @@ const BAD_NUMBERS: unknown[] = [-1, 0.5, Number.NaN, Infinity, -Infinity, MAX_PI
 // Not numbers at all: wrong for the calls that take only a pid (send also takes names and aliases).
 const NOT_NUMBERS: unknown[] = ['1', null, {}];
 const BAD_PIDS = [...BAD_NUMBERS, ...NOT_NUMBERS];
+// link and monitor also take a registered name (as OTP): a string is a name there, not a bad pid.
+const BAD_PIDS_OR_NAMES = BAD_PIDS.filter((value) => typeof value !== 'string');
 
 const anInvalidPidError = (value: unknown) =>
   expect.objectContaining({
@@ -26,9 +28,9 @@ const entryPoints: Record<string, [(ctx: Context<unknown>, pid: AnyPid) => unkno
   sendAfter: [(ctx, pid) => ctx.sendAfter(pid, 'hello', 10), BAD_NUMBERS],
   isAlive: [(ctx, pid) => ctx.isAlive(pid), BAD_PIDS],
   processInfo: [(ctx, pid) => ctx.processInfo(pid), BAD_PIDS],
-  link: [(ctx, pid) => ctx.link(pid), BAD_PIDS],
+  link: [(ctx, pid) => ctx.link(pid), BAD_PIDS_OR_NAMES],
   unlink: [(ctx, pid) => ctx.unlink(pid), BAD_PIDS],
-  monitor: [(ctx, pid) => ctx.monitor(pid), BAD_PIDS],
+  monitor: [(ctx, pid) => ctx.monitor(pid), BAD_PIDS_OR_NAMES],
   exit: [(ctx, pid) => ctx.exit(pid, 'kill'), BAD_PIDS],
   register: [(ctx, pid) => ctx.register('validated', pid), BAD_PIDS],
 };

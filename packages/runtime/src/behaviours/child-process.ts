@@ -19,7 +19,8 @@ import type { ChildSpecData, Shutdown } from './child-spec.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Ctx = Context<any>;
 
-export type StartOutcome = { ok: number } | { error: ExitReason };
+/** `ignore`: the child's `init` returned `{ ignore: true }`, so there is no process (as OTP's `ignore`). */
+export type StartOutcome = { ok: number } | { ignore: true } | { error: ExitReason };
 
 /**
  * Supervised children live long and cannot all share their supervisor's scheduler (a started
@@ -36,7 +37,8 @@ export async function startChildProcess(ctx: Ctx, spec: ChildSpecData): Promise<
   try {
     const def = await loadDefinition(spec.start.key);
     if (isServerDefinition(def)) {
-      return { ok: await startServer(ctx, def, spec.start.args, { name: spec.start.regName, placement: CHILD_PLACEMENT }, true) };
+      const started = await startServer(ctx, def, spec.start.args, { name: spec.start.regName, placement: CHILD_PLACEMENT }, true);
+      return typeof started === 'number' ? { ok: started } : { ignore: true };
     }
     const regName = spec.start.regName;
     if (!isViaName(regName)) return { ok: ctx.spawnWith(def, spec.start.args as never, { link: true, name: regName, placement: CHILD_PLACEMENT }) };

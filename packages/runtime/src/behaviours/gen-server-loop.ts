@@ -87,14 +87,15 @@ class ServerLoop {
         return this.next(ctx, box, r.ok, r);
       }
       if (isResult(r) && 'stop' in r) return this.initFailed(ctx, boot, r.stop, undefined);
-      const err = badReturn(this.name, 'init', '{ ok: state } or { stop: reason }', r);
+      if (isResult(r) && (r as { ignore?: unknown }).ignore === true) return this.initFailed(ctx, boot, 'normal', undefined, true);
+      const err = badReturn(this.name, 'init', '{ ok: state }, { stop: reason } or { ignore: true }', r);
       return this.initFailed(ctx, boot, crashReason(err), err);
     });
   }
 
   /** The starter hears why; the link to it goes first, so its failure does not take the starter down. */
-  private initFailed(ctx: Ctx, boot: Boot, reason: ExitReason, err: unknown): never {
-    ctx.send(starterOf(boot), { $gen: 'ack', tag: boot.tag, ok: false, reason });
+  private initFailed(ctx: Ctx, boot: Boot, reason: ExitReason, err: unknown, ignore = false): never {
+    ctx.send(starterOf(boot), ignore ? { $gen: 'ack', tag: boot.tag, ok: false, reason, ignore } : { $gen: 'ack', tag: boot.tag, ok: false, reason });
     if (boot.parent !== undefined) ctx.unlink(boot.parent);
     if (err !== undefined) throw err;
     return ctx.exit(reason);

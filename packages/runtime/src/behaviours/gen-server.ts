@@ -19,6 +19,8 @@ import type {
   ServerName,
   ServerRef,
   ServerTypes,
+  Ignored,
+  StartResultOf,
   StartArgsOf,
   StartOptions,
 } from './gen-server-types.js';
@@ -30,10 +32,14 @@ import type {
  * package README for a walk-through.
  */
 export { define, isServerDefinition } from './gen-server-loop.js';
+export { isIgnored } from './gen-server-types.js';
 export type * from './gen-server-types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Ctx = Context<any>;
+
+/** Any request, for a server without `calls`. */
+type UntypedRequest<T> = T extends { calls: object } ? never : unknown;
 
 /** `start`'s arguments after the definition: the init arguments (omit for none), then options. */
 export type StartRest<T> = StartArgsOf<T> extends [] ? [args?: [], options?: StartOptions] : [args: StartArgsOf<T>, options?: StartOptions];
@@ -48,9 +54,11 @@ export type StartRest<T> = StartArgsOf<T> extends [] ? [args?: [], options?: Sta
  * Failure modes: `init` throws or returns `{ stop: reason }` -> ExitError ERR_INIT_FAILED with
  * the reason (the server has exited); the name is taken -> ERR_NAME_TAKEN, and nothing was
  * started; `timeout` passes first -> the server is killed and ERR_INIT_FAILED with reason `timeout`.
+ * `init` returns `{ ignore: true }` (a server typed `ignorable: true`) -> resolves with `{ ignore: true }`
+ * (test it with `GenServer.isIgnored`); the server has exited `normal`.
  */
-export function start<T extends ServerTypes>(ctx: Ctx, def: ServerDefinition<T>, ...rest: StartRest<T>): Promise<Server<T>> {
-  return startServer(ctx, def, rest[0] ?? [], rest[1] ?? {}, false) as Promise<Server<T>>;
+export function start<T extends ServerTypes>(ctx: Ctx, def: ServerDefinition<T>, ...rest: StartRest<T>): Promise<StartResultOf<T>> {
+  return startServer(ctx, def, rest[0] ?? [], rest[1] ?? {}, false) as Promise<StartResultOf<T>>;
 }
 
 /**
@@ -59,12 +67,12 @@ export function start<T extends ServerTypes>(ctx: Ctx, def: ServerDefinition<T>,
  * `terminate` and exit with the same reason. A failed `init` does not take the caller down:
  * the server unlinks before it exits, and `startLink` throws ERR_INIT_FAILED.
  */
-export function startLink<T extends ServerTypes>(ctx: Ctx, def: ServerDefinition<T>, ...rest: StartRest<T>): Promise<Server<T>> {
-  return startServer(ctx, def, rest[0] ?? [], rest[1] ?? {}, true) as Promise<Server<T>>;
+export function startLink<T extends ServerTypes>(ctx: Ctx, def: ServerDefinition<T>, ...rest: StartRest<T>): Promise<StartResultOf<T>> {
+  return startServer(ctx, def, rest[0] ?? [], rest[1] ?? {}, true) as Promise<StartResultOf<T>>;
 }
 
 /** @internal the start handshake, shared with supervisors (which start children by key). */
-export async function startServer(ctx: Ctx, def: Definition, args: unknown[], options: StartOptions, link: boolean): Promise<AnyPid> {
+export async function startServer(ctx: Ctx, def: Definition, args: unknown[], options: StartOptions, link: boolean): Promise<AnyPid | Ignored> {
   if (!isServerDefinition(def)) {
     throw new BeamError('ERR_INVALID_ARGUMENT', `GenServer.start needs a definition made with GenServer.define(import.meta.url, name, callbacks), got ${describe(def)}`);
   }
@@ -93,6 +101,8 @@ export async function startServer(ctx: Ctx, def: Definition, args: unknown[], op
     if (msg.ok) return pid;
     if (link) ctx.unlink(pid);
     await flushExit(ctx, pid);
+    // `init` chose not to run (OTP's `ignore`): not a failure; the server exits `normal`.
+    if (msg.ignore) return { ignore: true };
     throw new ExitError('ERR_INIT_FAILED', `${def.name} failed to start: ${formatReason(msg.reason)}`, msg.reason);
   }
   // It died before it could unlink: its EXIT must not reach a trapping starter (OTP's
@@ -142,8 +152,12 @@ export function call<C extends object, K extends keyof C & string>(
   request: { type: K } & FieldsOf<C[K]>,
   timeout?: number,
 ): Promise<ReplyOfMethod<C[K]>>;
-/** An untyped call: a server defined without `calls`, a plain pid, or a plain name. */
-export function call(ctx: Ctx, server: ServerRef<{ calls?: undefined }>, request: unknown, timeout?: number): Promise<unknown>;
+/**
+ * An untyped call: a server defined without `calls` (it takes any request), a plain pid, or a
+ * plain name. Generic, so a server typed with other fields (`state`, `cast`, ...) but no `calls`
+ * matches too; a server with `calls` gets `never` here and must use the typed form above.
+ */
+export function call<T extends ServerTypes>(ctx: Ctx, server: ServerRef<T>, request: UntypedRequest<T>, timeout?: number): Promise<unknown>;
 export async function call(ctx: Ctx, server: unknown, request: unknown, timeout: number = 5000): Promise<unknown> {
   const ms = checkTimeout(timeout);
   // Not `await` for a pid or a name: the monitor and the request go out in the caller's own step.

@@ -52,7 +52,7 @@ export interface ReplyMessage {
 /** From a starting server to its starter, once `init` has returned (or failed). */
 export type AckMessage =
   | { readonly $gen: 'ack'; readonly tag: Ref; readonly ok: true }
-  | { readonly $gen: 'ack'; readonly tag: Ref; readonly ok: false; readonly reason: ExitReason };
+  | { readonly $gen: 'ack'; readonly tag: Ref; readonly ok: false; readonly reason: ExitReason; readonly ignore?: true };
 
 /** The first start argument of every server: who to acknowledge, and who its parent is. */
 export interface Boot {

@@ -41,8 +41,7 @@ describe('ordering across threads and migrations', () => {
           streaming = false;
           await mover;
           for (const r of receiverPids) {
-            vm.send(r, { type: 'report', to: vm.self as Pid<SeqReport> });
-            const report = (await vm.receive((m) => isType('seq-report')(m) && (m as SeqReport).self === r)) as SeqReport;
+            const report = await settledReport(vm, r, senders * count);
             expect(report.errors).toEqual([]);
             if (report.schedulers.length > 2) movedMidStream++;
             expect(report.received).toBe(senders * count);
@@ -80,8 +79,7 @@ describe('ordering across threads while the balancer moves receivers', () => {
           const senderPids = Array.from({ length: senders }, () => vm.spawnOn(1, sequenceSender, receiverPids, count, vm.self));
           for (let s = 0; s < senders; s++) await vm.receive(isType('sent'));
           for (const r of receiverPids) {
-            vm.send(r, { type: 'report', to: vm.self as Pid<SeqReport> });
-            const report = (await vm.receive((m) => isType('seq-report')(m) && (m as SeqReport).self === r)) as SeqReport;
+            const report = await settledReport(vm, r, senders * count);
             expect(report.errors).toEqual([]);
             expect(report.received).toBe(senders * count);
             for (const s of senderPids) expect(report.last[s]).toBe(count - 1);
@@ -96,3 +94,18 @@ describe('ordering across threads while the balancer moves receivers', () => {
     expect(moved.length).toBeGreaterThan(0);
   });
 });
+
+/**
+ * The receiver's report once everything sent has arrived. The senders' 'sent' and this request
+ * come from other threads than the senders' messages, in no fixed order, so a report may be
+ * asked before the last messages land: ask again (bounded; a real loss fails the count).
+ */
+async function settledReport(vm: VM, r: Pid<SeqMsg>, expected: number): Promise<SeqReport> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    vm.send(r, { type: 'report', to: vm.self as Pid<SeqReport> });
+    const report = (await vm.receive((m) => isType('seq-report')(m) && (m as SeqReport).self === r)) as SeqReport;
+    if (report.received >= expected || Date.now() > deadline) return report;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

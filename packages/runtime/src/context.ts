@@ -137,11 +137,10 @@ export interface Context<Msg = unknown> {
   nodes(): string[];
   /** The node a pid lives on, if known. */
   nodeOf(pid: AnyPid): string | undefined;
-  /**
-   * `{ type: 'nodedown', node }` arrives once when `node` goes down (at once if it is not up).
-   * With `{ all: true }` (Erlang's `net_kernel:monitor_nodes`): a `{ type: 'nodeup' | 'nodedown', node }` for every node, from now on.
-   */
-  monitorNode(node: string, options?: { all?: boolean }): void;
+  /** `{ type: 'nodedown', node }` arrives once when `node` goes down (at once if it is not up), as Erlang's `monitor_node`. */
+  monitorNode(node: string): void;
+  /** From now on, a `{ type: 'nodeup' | 'nodedown', node }` for every node that comes up or goes down (Erlang's `net_kernel:monitor_nodes`). */
+  monitorNodes(): void;
   /**
    * Spawns `def` on node `node`, which loads its module by its path relative to the project
    * root (both nodes run the same code). Rejects with a clear error if that node is down or

@@ -373,8 +373,12 @@ export class Proc implements Context<unknown> {
     return this.#rt.host.cluster ? this.#rt.host.cluster.nodeOf(pid) : 'nonode@nohost';
   }
 
-  monitorNode(node: string, options: { all?: boolean } = {}): void {
-    this.#cluster('monitorNode').monitorNode(this, node, options.all === true);
+  monitorNode(node: string): void {
+    this.#cluster('monitorNode').monitorNode(this, node, false);
+  }
+
+  monitorNodes(): void {
+    this.#cluster('monitorNodes').monitorNode(this, '', true);
   }
 
   spawnOn(node: string, def: Definition, ...args: unknown[]): Promise<any> {

@@ -193,6 +193,9 @@ export async function call(ctx: Ctx, server: unknown, request: unknown, timeout:
   }
   const reason = (msg as { reason: ExitReason }).reason;
   if (reason === 'noproc') throw noproc(server, pid);
+  if (reason === 'noconnection') {
+    throw new ExitError('ERR_NOCONNECTION', `call to ${label(server, pid)} failed: its node went down (or is not up), noconnection; the server may or may not have handled the request`, reason);
+  }
   throw new ExitError('ERR_CALL_EXIT', `${label(server, pid)} exited during the call: ${formatReason(reason)}`, reason);
 }
 

@@ -36,7 +36,7 @@ export class Kernel {
   private readonly sub: Subscription;
   /** One-shot `monitorNode(name)` watchers. */
   private readonly nodeWatchers = new Map<string, Set<number>>();
-  /** `monitorNode(_, { all: true })` watchers, each monitored so it is forgotten when it exits. */
+  /** `monitorNodes()` watchers, each monitored so it is forgotten when it exits. */
   private readonly allWatchers = new Map<number, number>();
   /** Global names registered by processes of this node: monitor ref -> name and KV revision. */
   private readonly held = new Map<number, { name: string; revision: number; pid: number }>();
@@ -51,14 +51,14 @@ export class Kernel {
   // ---- membership events ---------------------------------------------------------------------
 
   nodeUp(name: string): void {
-    for (const pid of this.allWatchers.keys()) this.deps.mailbox.send(pid, { type: 'nodeup', node: name });
+    for (const pid of this.allWatchers.values()) this.deps.mailbox.send(pid, { type: 'nodeup', node: name });
   }
 
   nodeDown(creation: number, name: string): void {
     const once = this.nodeWatchers.get(name);
     this.nodeWatchers.delete(name);
     for (const pid of once ?? []) this.deps.mailbox.send(pid, { type: 'nodedown', node: name });
-    for (const pid of this.allWatchers.keys()) this.deps.mailbox.send(pid, { type: 'nodedown', node: name });
+    for (const pid of this.allWatchers.values()) this.deps.mailbox.send(pid, { type: 'nodedown', node: name });
     void this.deps.globals.releaseNode(creation).catch(() => {});
   }
 

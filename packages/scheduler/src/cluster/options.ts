@@ -28,7 +28,7 @@ export type ResolvedClusterOptions = Required<ClusterOptions> & { node: string }
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function resolveClusterOptions(node: unknown, cluster: unknown): ResolvedClusterOptions {
-  const given: ClusterOptions = typeof cluster === 'string' ? { url: cluster } : (cluster as ClusterOptions);
+  const given: ClusterOptions = typeof cluster === 'string' ? fromUrl(cluster) : (cluster as ClusterOptions);
   if (typeof given !== 'object' || given === null || typeof given.url !== 'string' || given.url === '') {
     throw new BeamError('ERR_INVALID_OPTION', `cluster must be a NATS URL such as 'nats://127.0.0.1:4222' (or { url, heartbeatMs, downAfterMs, ... }), got ${String(cluster)}`);
   }
@@ -51,6 +51,22 @@ export function resolveClusterOptions(node: unknown, cluster: unknown): Resolved
     root: given.root ?? process.cwd(),
     requestTimeoutMs: positive(given.requestTimeoutMs ?? 5000, 'requestTimeoutMs'),
   };
+}
+
+/**
+ * A URL's query sets the other options (the CLI's --cluster has only the URL):
+ * `nats://127.0.0.1:4222?heartbeatMs=100&downAfterMs=1500&prefix=test`.
+ */
+function fromUrl(text: string): ClusterOptions {
+  const at = text.indexOf('?');
+  if (at === -1) return { url: text };
+  const options: ClusterOptions = { url: text.slice(0, at) };
+  for (const [key, value] of new URLSearchParams(text.slice(at + 1))) {
+    if (key === 'heartbeatMs' || key === 'downAfterMs' || key === 'requestTimeoutMs') options[key] = Number(value);
+    else if (key === 'prefix' || key === 'root') options[key] = value;
+    else throw new BeamError('ERR_INVALID_OPTION', `unknown cluster URL option '${key}' (known: heartbeatMs, downAfterMs, requestTimeoutMs, prefix, root)`);
+  }
+  return options;
 }
 
 function positive(value: unknown, what: string): number {

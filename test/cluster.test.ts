@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TIMEOUT, isDownMessage, isExitMessage, type AnyPid, type Context } from '@beamjs/runtime';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { GenServer, Supervisor, TIMEOUT, isDownMessage, isExitMessage, type AnyPid, type Context } from '@beamjs/runtime';
 import { startVM, type VM } from '@beamjs/scheduler';
-import { echo, waiter } from './fixtures/cluster/procs.js';
+import { echo, reporter, waiter } from './fixtures/cluster/procs.js';
 import { NATS_SERVER, startNatsServer, type NatsServer } from './fixtures/cluster/nats-server.js';
 
 const FIXTURE = new URL('./fixtures/cluster/procs.ts', import.meta.url);
@@ -22,7 +25,7 @@ describe.skipIf(!NATS_SERVER)('distribution over NATS: nodes in one process', ()
   beforeAll(async () => {
     nats = await startNatsServer();
     a = await startVM({ schedulers: 2, modules: [FIXTURE], node: 'a', cluster: cluster() });
-    b = await startVM({ schedulers: 2, modules: [FIXTURE], node: 'b', cluster: cluster() });
+    b = await startVM({ schedulers: 2, modules: [FIXTURE], node: 'b', cluster: cluster(), onReport: () => {} });
   });
   afterAll(async () => {
     await Promise.allSettled([a?.stop(500), b?.stop(500)]);
@@ -86,5 +89,31 @@ describe.skipIf(!NATS_SERVER)('distribution over NATS: nodes in one process', ()
     expect(exit.reason).toBe('noproc');
     me.exit();
     bSide.exit();
+  });
+
+  it('a supervisor starts a child spec with node: b on b, and restarts it there after a crash', async () => {
+    const me = a.mailbox();
+    const sup = await Supervisor.start(me, [{ id: 'w', node: 'b', start: { def: reporter, args: ['w', me.self] } }]);
+    const first = await take<{ pid: AnyPid; node: string }>(me, (m) => m?.up === 'w', 'first start');
+    expect(first.node).toBe('b');
+    GenServer.cast(me, first.pid as GenServer.Server<any>, { type: 'crash' } as never);
+    const second = await take<{ pid: AnyPid; node: string }>(me, (m) => m?.up === 'w' && m.pid !== first.pid, 'restart');
+    expect(second.node).toBe('b');
+    await Supervisor.stop(me, sup);
+    me.exit();
+  });
+
+  it('spawnOn a node that cannot load the module fails at the spawner with an error naming the module; a node that is not up gives noconnection', async () => {
+    const elsewhere = mkdtempSync(path.join(tmpdir(), 'beamjs-root-'));
+    const e = await startVM({ schedulers: 1, node: 'e', cluster: { ...cluster(), root: elsewhere } });
+    try {
+      const me = a.mailbox();
+      await expect(me.spawnOn('e', waiter, me.self)).rejects.toMatchObject({ code: 'ERR_LOAD_FAILED', message: expect.stringContaining('test/fixtures/cluster/procs.ts') });
+      await expect(me.spawnOn('nowhere', waiter, me.self)).rejects.toMatchObject({ code: 'ERR_NOCONNECTION' });
+      me.exit();
+    } finally {
+      await e.stop(500);
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 });

@@ -325,21 +325,21 @@ describe.each<Where>(['one thread', 2, 4])('faults contained to their process (i
   );
 });
 
-describe('vm.spawnWith (point 1, the VM side)', () => {
+describe.each([2, 4])('vm.spawnWith (point 1, the VM side): %s schedulers', (schedulers) => {
   let vm: VM;
   beforeAll(async () => {
-    vm = await startVM({ schedulers: 2, modules: [FIXTURE], onReport: () => {} });
+    vm = await startVM({ schedulers, modules: [FIXTURE], onReport: () => {} });
   });
   afterAll(() => vm.stop(2000));
 
   it('starts on the scheduler asked for, monitored from birth by the main thread', async () => {
-    for (const scheduler of [0, 1]) {
+    for (let scheduler = 0; scheduler < schedulers; scheduler++) {
       const [pid, ref] = vm.spawnWith(dies, [vm.self], { scheduler, monitor: true });
       const down = await vm.receive((m: any) => m?.type === 'DOWN' && m.ref === ref, 10_000);
       expect(down).toMatchObject({ pid, reason: { gone: scheduler } });
       expect(await vm.receive((m: any) => m?.from === pid, 10_000)).toEqual({ said: 'bye', from: pid });
     }
-    expect(() => vm.spawnWith(dies, [vm.self], { scheduler: 7 })).toThrow(/scheduler id from 0 to 1/);
+    expect(() => vm.spawnWith(dies, [vm.self], { scheduler: 7 })).toThrow(new RegExp(`scheduler id from 0 to ${schedulers - 1}`));
   });
 });
 

@@ -472,7 +472,7 @@ describe.each<Where>(['one thread', 2, 4])('the missing pieces of issue 9: %s', 
     it('a timeout armed on one scheduler fires on the one the server migrated to', async () => {
       if (!env.migrate) return;
       const server = await GenServer.start(env.me, idler, [env.me.self, Infinity], env.on(0));
-      expect(await GenServer.call(env.me, server, { type: 'arm', ms: 1000, label: 'moved' })).toBe('armed');
+      expect(await GenServer.call(env.me, server, { type: 'arm', ms: 2000, label: 'moved' })).toBe('armed');
       await env.migrate(server, env.schedulers - 1);
       expect(await answer(env.me, 10_000)).toEqual({ fired: 'moved', scheduler: env.schedulers - 1 });
       expect(await GenServer.call(env.me, server, { type: 'fired' })).toEqual(['moved']);

@@ -51,6 +51,21 @@ describe.skipIf(!NATS_SERVER)('distribution over NATS: nodes in one process', ()
     me.exit();
   });
 
+  it('a message larger than the NATS server takes in one piece (max_payload, 1 MB) arrives whole, in order with the small ones around it', async () => {
+    const me = a.mailbox();
+    const remote = b.spawn(echo);
+    const big = new Uint8Array(3 * 1024 * 1024 + 17).map((_, i) => i % 251);
+    me.send(remote, { from: me.self, body: 'before' });
+    me.send(remote, { from: me.self, body: big });
+    me.send(remote, { from: me.self, body: 'after' });
+    const got: unknown[] = [];
+    for (let i = 0; i < 3; i++) got.push((await take<{ echo: unknown }>(me, (m) => m?.echo !== undefined, 'echo')).echo);
+    expect(got[0]).toBe('before');
+    expect(got[1]).toEqual(big);
+    expect(got[2]).toBe('after');
+    me.exit();
+  });
+
   it('remote links and monitors see normal and crash exits with their reasons', async () => {
     const me = a.mailbox();
     me.trapExit(true);

@@ -17,9 +17,16 @@ export async function startNatsServer(extraArgs: string[] = []): Promise<NatsSer
   if (!NATS_SERVER) throw new Error('nats-server is not installed (Debian: apt-get install nats-server)');
   const port = await freePort();
   const store = mkdtempSync(path.join(tmpdir(), 'beamjs-nats-'));
-  const child: ChildProcess = spawn(NATS_SERVER, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', store, ...extraArgs], { stdio: 'ignore' });
+  const child: ChildProcess = spawn(NATS_SERVER, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', store, ...extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d) => (stderr += d));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitForPort(port, 10_000);
+  await Promise.race([
+    waitForPort(port, 10_000),
+    exited.then(() => {
+      throw new Error(`nats-server exited at start: ${stderr.trim()}`);
+    }),
+  ]);
   return {
     url: `nats://127.0.0.1:${port}`,
     port,

@@ -3,6 +3,7 @@ import { creationOf, type Runtime, type Signal } from '@beamjs/runtime';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { ForeignGateway } from '../main-host.js';
 import type { NodeTable } from './node-table.js';
+import { Defragmenter, frame } from './frames.js';
 import { subjects } from './options.js';
 
 /** What travels on a node's signal subject: one batch from one node. */
@@ -30,6 +31,7 @@ interface SignalBatch {
 export class Gateway implements ForeignGateway {
   private readonly outbox = new Map<number, Signal[]>();
   private flushQueued = false;
+  private readonly fragments = new Defragmenter();
   private readonly subscription: Subscription;
   private readonly s;
   counters = { batchesOut: 0, signalsOut: 0, batchesIn: 0, signalsIn: 0 };
@@ -67,6 +69,7 @@ export class Gateway implements ForeignGateway {
   /** Node `creation` went down: what waited for it is dropped (at most once). */
   dropFor(creation: number): void {
     this.outbox.delete(creation);
+    this.fragments.forget(creation);
   }
 
   readonly flush = (): void => {
@@ -84,12 +87,20 @@ export class Gateway implements ForeignGateway {
       }
       this.counters.batchesOut++;
       this.counters.signalsOut += signals.length;
-      if (!this.nc.isClosed()) this.nc.publish(this.s.signals(creation), data);
+      if (this.nc.isClosed()) continue;
+      try {
+        for (const part of frame(data, this.self, this.nc.info?.max_payload ?? 1024 * 1024)) this.nc.publish(this.s.signals(creation), part);
+      } catch (err) {
+        // The connection is closing or broken: membership declares the nodes down (at most once).
+        process.emitWarning(`beamjs: signals for node creation ${creation} were dropped: ${(err as Error).message}`, { code: 'BEAMJS_REMOTE_DROPPED' });
+      }
     }
   };
 
   private onBatch(data: Uint8Array): void {
-    const batch = deserialize(data) as SignalBatch;
+    const whole = this.fragments.accept(data);
+    if (whole === undefined) return;
+    const batch = deserialize(whole) as SignalBatch;
     // From a node we hold for down: its signals belong to a connection that is gone.
     if (!this.table.isUp(batch.from)) return;
     this.counters.batchesIn++;

@@ -22,8 +22,9 @@ import { microSuite } from './suites/micro.js';
 import { workerPoolSuite } from './suites/worker-pool.js';
 import { transferSuite } from './suites/transfer.js';
 import { observerSuite } from './suites/observer.js';
+import { distributionSuite } from './suites/distribution.js';
 
-const SUITES: Suite[] = [cpuSuite, workerPoolSuite, savinaSuite, messagingSuite, spawnMemorySuite, microSuite, transferSuite, observerSuite];
+const SUITES: Suite[] = [cpuSuite, workerPoolSuite, savinaSuite, messagingSuite, spawnMemorySuite, microSuite, transferSuite, observerSuite, distributionSuite];
 
 interface Args {
   quick: boolean;

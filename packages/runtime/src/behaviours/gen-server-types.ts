@@ -186,4 +186,6 @@ export interface StartOptions extends Pick<SpawnOptions, 'placement' | 'schedule
   name?: string | ViaName;
   /** How long `init` may take, in ms (default: forever). Past it the server is killed. */
   timeout?: number;
+  /** Start it on this cluster node (`ctx.spawnOnWith`; the module is loaded there by its path in the project). */
+  node?: string;
 }

@@ -77,7 +77,13 @@ export class JobBoard {
 
   private async listen(): Promise<void> {
     for (;;) {
-      const msg = await this.sink.receive();
+      let msg: unknown;
+      try {
+        msg = await this.sink.receive();
+      } catch {
+        // Closed by vm.stop after a reply resumed this loop: nothing is left to listen for.
+        return;
+      }
       if (isJobReply(msg)) this.onReply(msg);
       else if (isDownMessage(msg)) this.onDown(msg.ref, msg.reason);
     }

@@ -610,7 +610,13 @@ export class VM extends EventEmitter<VMEvents> {
 
   private async watchExits(): Promise<void> {
     for (;;) {
-      const msg = await this.watcher.receive();
+      let msg: unknown;
+      try {
+        msg = await this.watcher.receive();
+      } catch {
+        // Closed by vm.stop after a DOWN resumed this loop: nothing is left to watch.
+        return;
+      }
       if (!isDownMessage(msg)) continue;
       const resolve = this.exitWatchers.get(msg.ref);
       this.exitWatchers.delete(msg.ref);

@@ -23,6 +23,11 @@ export class ProcessCluster implements ClusterHooks {
     return this.table.upNames(this.self);
   }
 
+  /** Whether node `creation` is up now, as this node sees it. */
+  isUp(creation: number): boolean {
+    return this.table.isUp(creation);
+  }
+
   nodeOf(pid: number): string | undefined {
     return this.table.nameOf(creationOf(pid));
   }

@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommandLine } from '../packages/cli/src/args.js';
+import { runOptions } from './fixtures/run-options.js';
 import { UsageError } from '../packages/cli/src/errors.js';
 import { startVM } from '@beamjs/scheduler';
 
-const runOptions = (...argv: string[]) => {
-  const command = parseCommandLine(['run', 'script.ts', ...argv]);
-  if (command.kind !== 'run') throw new Error(`expected a run command, got ${command.kind}`);
-  return command.options;
-};
 
 describe('beamjs run --node --cluster, and cluster options', () => {
   it('--node and --cluster (both spellings) make a cluster node; without them, none', () => {

@@ -2,7 +2,7 @@
 // the repository, and used from there. Offline: npm gets only the tarballs (and an empty
 // cache), so this passes on a machine that has never seen the registry's @beamjs packages.
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,17 +44,32 @@ function writeReadmeFiles(section: string): string[] {
   return written;
 }
 
+/** Where Node would find `dep` from package directory `from` (pnpm keeps a package's dependencies beside it). */
+function findDependency(from: string, dep: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'node_modules', dep);
+    if (existsSync(candidate)) return realpathSync(candidate);
+    if (dir === path.dirname(dir)) throw new Error(`cannot find ${dep}, a dependency of ${from}`);
+  }
+}
+
 beforeAll(() => {
   mkdirSync(project, { recursive: true });
   // dist/ is what `pnpm test` just built; scripts/pack.mjs builds it itself when run alone.
   const packed: string[] = packAll(tarballs, { build: false });
-  // The packages' registry dependencies (comlink, uplot...), packed from the repo's store
-  // (npm would download them from the registry in a real project).
+  // The packages' registry dependencies (comlink, uplot, @nats-io/*...) and theirs, packed from
+  // the repo's store (npm would download them from the registry in a real project).
   const registryDeps = new Set<string>();
+  const addWithDeps = (dir: string): void => {
+    if (registryDeps.has(dir)) return;
+    registryDeps.add(dir);
+    const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+    for (const dep of Object.keys(manifest.dependencies ?? {})) addWithDeps(findDependency(dir, dep));
+  };
   for (const name of ['runtime', 'scheduler', 'cli']) {
     const manifest = JSON.parse(readFileSync(path.join(repo, 'packages', name, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
     for (const [dep, range] of Object.entries(manifest.dependencies ?? {})) {
-      if (!range.startsWith('workspace:')) registryDeps.add(realpathSync(path.join(repo, 'packages', name, 'node_modules', dep)));
+      if (!range.startsWith('workspace:')) addWithDeps(realpathSync(path.join(repo, 'packages', name, 'node_modules', dep)));
     }
   }
   const before = new Set(readdirSync(tarballs));

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommandLine } from '../packages/cli/src/args.js';
+import { runOptions } from './fixtures/run-options.js';
 import { UsageError } from '../packages/cli/src/errors.js';
 
-const runOptions = (...argv: string[]) => {
-  const command = parseCommandLine(['run', 'script.ts', ...argv]);
-  if (command.kind !== 'run') throw new Error(`expected a run command, got ${command.kind}`);
-  return command.options;
-};
 
 describe('beamjs run --observe flags', () => {
   it('--observe alone: a free port on loopback, actions off; no flag: no observer', () => {

@@ -4,7 +4,6 @@ import {
   Runtime,
   isCloneable,
   slotOf,
-  type ClusterHooks,
   type Definition,
   type Host,
   type MigratingProcess,
@@ -14,7 +13,8 @@ import {
   type TimerCells,
 } from '@beamjs/runtime';
 import { runningProcess } from './fault-attribution.js';
-import { fireNoconnection } from './cluster/noconnection.js';
+import { fireNoconnection, missedNoconnection } from './cluster/noconnection.js';
+import type { ProcessCluster } from './cluster/hooks.js';
 import { Directory, MAIN_NODE, NO_OWNER, SlotAllocator, inflightOf, isJob, ownerOf } from './directory.js';
 import { JobRing } from './job-ring.js';
 import { SharedNames } from './names.js';
@@ -60,7 +60,7 @@ export class NodeHost implements Host {
   readonly nodeId: number;
   readonly names: SharedNames;
   /** Distribution hooks for processes (cluster/hooks.ts), on a cluster node. */
-  cluster: ClusterHooks | undefined;
+  cluster: ProcessCluster | undefined;
   readonly timerCells: TimerCells | undefined;
   readonly dir: Directory;
   readonly ring: JobRing;
@@ -358,6 +358,7 @@ export class NodeHost implements Host {
     // A module this thread has not imported yet is loaded by the runtime; the process exists
     // meanwhile (see Runtime.load).
     this.runtime.attach(moving, arrived);
+    if (this.cluster) for (const signal of missedNoconnection(moving, this.dir.creation, this.cluster)) this.runtime.deliver(signal);
   }
 
   // ---- the mesh -----------------------------------------------------------------------------

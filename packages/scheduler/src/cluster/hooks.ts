@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { BeamError, TIMEOUT, checkPid, creationOf, type BeamErrorCode, type ClusterHooks, type Context, type Definition } from '@beamjs/runtime';
 import { NodeTable } from './node-table.js';
 import { KERNEL_NAME, isReplyTo, type KernelRequest } from './requests.js';
@@ -24,6 +23,11 @@ export class ProcessCluster implements ClusterHooks {
     return this.table.upNames(this.self);
   }
 
+  /** Whether node `creation` is up now, as this node sees it. */
+  isUp(creation: number): boolean {
+    return this.table.isUp(creation);
+  }
+
   nodeOf(pid: number): string | undefined {
     return this.table.nameOf(creationOf(pid));
   }
@@ -38,7 +42,6 @@ export class ProcessCluster implements ClusterHooks {
     if (!def || typeof def.key !== 'string' || !def.moduleUrl.startsWith('file:')) {
       throw new BeamError('ERR_NOT_A_DEFINITION', `spawnOn needs a definition made with defineProcess(import.meta.url, name, fn) in a module file (the other node loads the same file), got ${String(def?.key ?? def)}`);
     }
-    fileURLToPath(def.moduleUrl);
     const pid = (await this.ask(ctx, (ref) => ({ $net: 'spawnOn', from: ctx.self, ref, node, key: def.key, args, link: options.link === true }))) as number;
     // The link is in place on both sides before the reply (kernel.ts); a monitor is set now:
     // a child that died before this point reports `noproc`.

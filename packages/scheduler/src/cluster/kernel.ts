@@ -175,6 +175,8 @@ export class Kernel {
   private async onControl(msg: Msg): Promise<void> {
     let request: ControlRequest;
     try {
+      // A ping is JSON (membership and name claims send it before any kernel exists); a spawn
+      // carries its arguments, v8-serialized (whose first byte is never '{').
       request = msg.data.length && msg.data[0] === 0x7b ? (JSON.parse(new TextDecoder().decode(msg.data)) as ControlRequest) : (deserialize(msg.data) as ControlRequest);
     } catch {
       return;

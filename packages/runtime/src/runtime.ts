@@ -198,11 +198,12 @@ export class Runtime {
   send(to: Dest<unknown>, msg: unknown, copy = true): void {
     const pid = typeof to === 'string' ? this.resolveName(to) : to;
     if (typeof pid !== 'number') throw new BeamError('ERR_INVALID_ARGUMENT', `send needs a pid or a registered name, got ${describe(to)}`);
-    const copied = copy ? deepCopy(msg) : msg;
     this.stats.messagesOut++;
     const proc = this.procs.get(pid);
-    if (proc !== undefined) this.deliverMessage(proc, copied);
-    else this.host.route({ kind: 'message', to: pid, msg: copied });
+    if (proc !== undefined) this.deliverMessage(proc, copy ? deepCopy(msg) : msg);
+    // A host that serializes messages for another thread copies them there: one copy, not two.
+    else if (copy && this.host.routeMessage !== undefined) this.host.routeMessage(pid, msg);
+    else this.host.route({ kind: 'message', to: pid, msg: copy ? deepCopy(msg) : msg });
   }
 
   private resolveName(name: string): number {

@@ -1,7 +1,8 @@
 import { serialize } from 'node:v8';
-import type { MessagePort, TransferListItem } from 'node:worker_threads';
+import type { TransferListItem } from 'node:worker_threads';
 import {
   Runtime,
+  deepCopy,
   slotOf,
   type Definition,
   type Host,
@@ -13,9 +14,11 @@ import {
 import { Directory, NO_OWNER, SlotAllocator, inflightOf, isJob, ownerOf } from './directory.js';
 import { JobRing } from './job-ring.js';
 import { SharedNames } from './names.js';
-import type { Envelope, PeerMessage } from './protocol.js';
+import type { Doorbells } from './doorbell.js';
+import { PeerLink, type LinkReceiver, type PeerWiring } from './peer-link.js';
+import type { Envelope, PeerBatch } from './protocol.js';
 
-/** A batch is posted once this many envelopes wait for one peer, without waiting for the slice to end. */
+/** A port batch is posted once this many envelopes wait for one peer, without waiting for the slice to end. */
 const BATCH_MAX = 512;
 
 export interface NodeHostInit {
@@ -23,13 +26,15 @@ export interface NodeHostInit {
   directory: Directory;
   names: SharedNames;
   ring: JobRing;
+  doorbells: Doorbells;
   report: (event: RuntimeEvent) => void;
 }
 
 /**
  * A node is one thread of the VM with a runtime on it: a scheduler worker, or the main
  * thread. This is its Host: pids come from the shared directory, signals for pids elsewhere
- * are counted in the directory and batched to their owner's port, and new processes are
+ * are counted in the directory and sent to their owner over its link (peer-link.ts: a
+ * shared-memory ring between schedulers, the port otherwise), and new processes are
  * published as spawn jobs in this node's ring, where any scheduler can take them.
  *
  * Signals that reach a node for a pid it owns but does not run yet are held:
@@ -51,8 +56,10 @@ export class NodeHost implements Host {
   runtime!: Runtime;
   private readonly slots: SlotAllocator;
   private readonly reportSink: (event: RuntimeEvent) => void;
-  readonly peers = new Map<number, MessagePort>();
-  private readonly outbox = new Map<number, { items: unknown[]; transfer: TransferListItem[] }>();
+  readonly peers = new Map<number, PeerLink>();
+  /** Links with an inbound ring, read at every slice boundary. */
+  private ringLinks: PeerLink[] = [];
+  readonly doorbells: Doorbells;
   private outboxSize = 0;
   private flushQueued = false;
   readonly heldForJob = new Map<number, Signal[]>();
@@ -66,6 +73,7 @@ export class NodeHost implements Host {
     this.dir = init.directory;
     this.names = init.names;
     this.ring = init.ring;
+    this.doorbells = init.doorbells;
     this.slots = new SlotAllocator(init.directory);
     this.reportSink = init.report;
   }
@@ -103,6 +111,42 @@ export class NodeHost implements Host {
       this.runtime.bounce(signal);
       return;
     }
+    this.routeCounted(signal, before, transfer);
+  }
+
+  /**
+   * A message not copied yet (Host.routeMessage). To another scheduler, it is written straight
+   * into the ring: that is its only copy. Otherwise it is deep-copied (which throws the typed
+   * error for what cannot be cloned: the count is undone, nothing is sent) and routed.
+   */
+  routeMessage(to: number, msg: unknown): void {
+    const before = this.dir.countSignal(to);
+    if (before === undefined) {
+      // Dead: a no-op, as in Erlang, but a message that could never be sent still throws.
+      deepCopy(msg);
+      return;
+    }
+    const owner = ownerOf(before);
+    let copied: unknown;
+    try {
+      if (owner !== this.nodeId) {
+        const link = this.peers.get(owner);
+        if (link?.ringMessage(to, msg)) {
+          this.counters.remoteOut++;
+          this.doorbells.wakeIfSleeping(owner);
+          return;
+        }
+      }
+      copied = deepCopy(msg);
+    } catch (err) {
+      this.dir.uncount(to);
+      throw err;
+    }
+    this.routeCounted({ kind: 'message', to, msg: copied }, before);
+  }
+
+  /** A signal already counted in the directory (`before`: the word as it was). */
+  private routeCounted(signal: Signal, before: number, transfer?: TransferListItem[]): void {
     const owner = ownerOf(before);
     if (owner !== this.nodeId) {
       this.enqueue(owner, signal, transfer);
@@ -178,6 +222,8 @@ export class NodeHost implements Host {
    * now, with a reason that says so. Nothing more will come from it.
    */
   peerDied(id: number, pids: readonly number[], cause: string): void {
+    // What it sent before it died comes first (a record in our ring was complete when published).
+    this.peers.get(id)?.drain();
     this.disconnect(id);
     const dead = new Set(pids);
     const reason = { schedulerDown: id, cause };
@@ -269,53 +315,56 @@ export class NodeHost implements Host {
 
   // ---- the mesh -----------------------------------------------------------------------------
 
-  connect(peer: number, port: MessagePort): void {
-    const old = this.peers.get(peer);
-    if (old) old.close();
-    this.peers.set(peer, port);
-    port.on('message', (message: PeerMessage) => this.onPeerMessage(message));
+  /** Joins a peer: its port, and (between schedulers) the two rings of the pair. */
+  connect(wiring: PeerWiring): void {
+    const { id, port } = wiring;
+    this.disconnect(id);
+    const link = new PeerLink(id, port, wiring.out, wiring.in, this.linkReceiver);
+    this.peers.set(id, link);
+    if (wiring.in) this.ringLinks = [...this.ringLinks, link];
+    port.on('message', (batch: PeerBatch) => link.onPortBatch(batch));
     // Ports must not keep a VM's threads alive on their own: the VM decides when to stop.
     port.unref();
   }
 
   /** Forgets a dead peer: what we were about to send it is dropped (its processes are gone). */
   disconnect(peer: number): void {
-    const port = this.peers.get(peer);
+    const link = this.peers.get(peer);
+    if (!link) return;
     this.peers.delete(peer);
-    port?.close();
-    const box = this.outbox.get(peer);
-    if (box) {
-      this.outboxSize -= box.items.length;
-      this.outbox.delete(peer);
-    }
+    this.ringLinks = this.ringLinks.filter((l) => l !== link);
+    this.outboxSize -= link.items.length;
+    link.close();
   }
 
-  protected onPeerMessage(message: PeerMessage): void {
-    if (!Array.isArray(message)) {
-      this.onWake();
-      return;
-    }
-    const procs = this.runtime.procs;
-    for (let i = 0; i < message.length; i++) {
-      const entry = message[i];
-      if (typeof entry !== 'number') {
-        this.receive(entry as Envelope);
-        continue;
-      }
-      // A plain message: [pid, msg]. The common case skips building a signal object.
-      const msg = message[++i];
+  /** Reads every inbound ring (what is due of it); the number of signals and batches applied. */
+  drainRings(): number {
+    let applied = 0;
+    const links = this.ringLinks;
+    for (let i = 0; i < links.length; i++) if (links[i].ringDue) applied += links[i].drain();
+    return applied;
+  }
+
+  /** Whether an inbound ring holds a record that may be read now (a few atomic loads). */
+  ringsDue(): boolean {
+    const links = this.ringLinks;
+    for (let i = 0; i < links.length; i++) if (links[i].ringDue) return true;
+    return false;
+  }
+
+  private readonly linkReceiver: LinkReceiver = {
+    message: (pid, msg) => {
       this.counters.remoteIn++;
-      const proc = procs.get(entry);
+      const proc = this.runtime.procs.get(pid);
       if (proc !== undefined) {
-        this.dir.uncount(entry);
+        this.dir.uncount(pid);
         this.runtime.deliverMessage(proc, msg);
       } else {
-        this.receiveSignal({ kind: 'message', to: entry, msg });
+        this.receiveSignal({ kind: 'message', to: pid, msg });
       }
-    }
-  }
-
-  protected onWake(): void {}
+    },
+    envelope: (envelope) => this.receive(envelope),
+  };
 
   private receive(envelope: Envelope): void {
     switch (envelope.kind) {
@@ -364,16 +413,16 @@ export class NodeHost implements Host {
     this.route(signal);
   }
 
+  /** Sends an envelope to node `to`: through the ring if it can go there, else in the port batch. */
   enqueue(to: number, envelope: Envelope, transfer?: TransferListItem[]): void {
-    let box = this.outbox.get(to);
-    if (!box) {
-      box = { items: [], transfer: [] };
-      this.outbox.set(to, box);
-    }
-    if (envelope.kind === 'message') box.items.push(envelope.to, envelope.msg);
-    else box.items.push(envelope);
-    if (transfer) box.transfer.push(...transfer);
+    const link = this.peers.get(to);
+    if (!link) return; // a dead peer: its processes are gone
     this.counters.remoteOut++;
+    if (!transfer?.length && link.ringEnvelope(envelope)) {
+      this.doorbells.wakeIfSleeping(to);
+      return;
+    }
+    link.queue(envelope, transfer);
     if (++this.outboxSize >= BATCH_MAX) this.flush();
     else if (!this.flushQueued) {
       this.flushQueued = true;
@@ -386,17 +435,11 @@ export class NodeHost implements Host {
     queueMicrotask(this.flush);
   }
 
-  /** Posts every waiting batch: one postMessage per peer. */
+  /** Posts every waiting port batch: one postMessage per peer. */
   readonly flush = (): void => {
     this.flushQueued = false;
     if (this.outboxSize === 0) return;
-    for (const [to, box] of this.outbox) {
-      if (box.items.length === 0) continue;
-      const port = this.peers.get(to);
-      if (port) port.postMessage(box.items, box.transfer.length ? box.transfer : undefined);
-      box.items = [];
-      box.transfer = [];
-    }
+    for (const link of this.peers.values()) link.flush();
     this.outboxSize = 0;
   };
 
@@ -404,9 +447,9 @@ export class NodeHost implements Host {
     return this.outboxSize;
   }
 
-  /** Posted alone: wakes a sleeping peer. */
+  /** Wakes a sleeping peer whose flag the caller cleared. */
   wakePeer(peer: number): void {
-    this.peers.get(peer)?.postMessage({ kind: 'wake' } satisfies PeerMessage);
+    this.doorbells.ring(peer);
   }
 }
 

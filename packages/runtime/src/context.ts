@@ -1,8 +1,7 @@
 import type { AnyPid, Dest, Pid, Ref } from './pid.js';
-import type { Definition, MessageOf, ArgsOf } from './definition.js';
 import type { ExitReason } from './reasons.js';
 import type { ProcessInfo } from './info.js';
-import type { RuntimeEvent } from './host.js';
+import type { RuntimeEvent } from './events.js';
 
 /** What `receive` resolves to when its timeout passes first (Erlang's `after`). */
 export const TIMEOUT: unique symbol = Symbol.for('beamjs.timeout');
@@ -85,3 +84,50 @@ export interface Context<Msg = unknown> {
   /** Hands an event to the runtime's report sink (how supervisors log their reports). */
   report(event: RuntimeEvent): void;
 }
+
+// ---- definitions: the code a process runs (defined and found in definition.ts) ----------------
+// They live here, with Context, because each type mentions the other.
+
+/**
+ * Code that can be spawned on any scheduler thread. Functions cannot cross threads, so a
+ * definition is found by its key, `moduleUrl#name`: a thread that meets a key it does not
+ * know imports the module, whose top level defines it again.
+ */
+export interface DefinitionBase {
+  readonly key: string;
+  readonly name: string;
+  readonly moduleUrl: string;
+}
+
+/** A coroutine process: an async function that receives with `await ctx.receive()`. */
+export interface ProcessDefinition<Msg = any, Args extends unknown[] = any[], R = unknown> extends DefinitionBase {
+  readonly kind: 'process';
+  // A method, not a function property: method parameters are checked bivariantly, so a
+  // process that takes no messages (Context<never>) is still a Definition.
+  body(ctx: Context<Msg>, ...args: Args): R | Promise<R>;
+}
+
+/**
+ * A stateful process driven by callbacks: `init` makes the state, `handle` is called once per
+ * message with the current state and returns the next. Because the state is plain data and
+ * nothing is on the stack between two messages, an actor can move to another scheduler
+ * between any two messages (a coroutine process cannot once it has started).
+ */
+export interface ActorCallbacks<Msg, Args extends unknown[], State> {
+  init(ctx: Context<Msg>, ...args: Args): State | Promise<State>;
+  handle(ctx: Context<Msg>, msg: Msg, state: State): State | Promise<State>;
+}
+
+export interface ActorDefinition<Msg = any, Args extends unknown[] = any[], State = any> extends DefinitionBase {
+  readonly kind: 'actor';
+  readonly callbacks: ActorCallbacks<Msg, Args, State>;
+}
+
+export type Definition<Msg = any, Args extends unknown[] = any[]> =
+  | ProcessDefinition<Msg, Args, any>
+  | ActorDefinition<Msg, Args, any>;
+
+/** Message type of a definition, for `Pid<MessageOf<typeof def>>`. */
+export type MessageOf<D> = D extends Definition<infer M, any> ? M : never;
+export type ArgsOf<D> = D extends Definition<any, infer A> ? A : never;
+export type ResultOf<D> = D extends ProcessDefinition<any, any, infer R> ? R : never;

@@ -1,6 +1,6 @@
 import type { Signal } from './signals.js';
-import type { Definition } from './definition.js';
-import type { ExitReason } from './reasons.js';
+import type { Definition } from './context.js';
+import type { RuntimeEvent } from './events.js';
 
 /**
  * A process that has been spawned but has not run yet: plain data, so that any scheduler
@@ -23,29 +23,7 @@ export interface SpawnJob {
   signals?: Signal[];
 }
 
-/** What the runtime tells its host, for logging and statistics. */
-export type RuntimeEvent =
-  | { type: 'crash'; pid: number; name: string; key: string; reason: ExitReason }
-  | { type: 'long_schedule'; pid: number; name: string; ms: number }
-  | SupervisorReport;
-
-/**
- * A supervisor's report (OTP's supervisor reports): a child it supervises `child_terminated`
- * (exited on its own, with `reason`), a child failed to start (`start_error`), a child it
- * stopped did not go the way it was asked to (`shutdown_error`: it had crashed already, or
- * had to be killed after its shutdown timeout), or the restart
- * intensity was reached and the supervisor exits (`shutdown`, reason `reached_max_restart_intensity`).
- * Crashes of linked processes are not reported as crashes, so this is how they reach the log.
- */
-export interface SupervisorReport {
-  type: 'supervisor';
-  /** The supervisor, and its registered name (or `supervisor`). */
-  pid: number;
-  name: string;
-  context: 'child_terminated' | 'start_error' | 'shutdown_error' | 'shutdown';
-  child: { id: string; pid: number | undefined };
-  reason: ExitReason;
-}
+export type { RuntimeEvent, SupervisorReport } from './events.js';
 
 export interface NameRegistry {
   /** False if the name is taken. */

@@ -1,13 +1,14 @@
 import { BeamError, checkTimeout, describe } from './errors.js';
 import { deepCopy } from './copy.js';
-import { assertDefinition, type Definition } from './definition.js';
+import { assertDefinition } from './definition.js';
 import { Mailbox } from './mailbox.js';
-import { TIMEOUT, type Context, type SpawnOptions } from './context.js';
+import { TIMEOUT, type Context, type Definition, type SpawnOptions } from './context.js';
 import type { AnyPid, Dest, Ref } from './pid.js';
 import type { ExitReason } from './reasons.js';
 import type { ProcessInfo, ProcessStatus } from './info.js';
-import type { Runtime } from './runtime.js';
-import type { RuntimeEvent } from './host.js';
+import type { RuntimeEvent } from './events.js';
+import type { Host } from './host.js';
+import type { Signal } from './signals.js';
 
 /** Thrown through a process's own stack by `ctx.exit(reason)`, and by any ctx call of a dead process. */
 export class ProcessExit {
@@ -29,6 +30,27 @@ export const enum Next {
   Resume,
   /** Actor: hand the next mailbox message to `handle`. */
   Dispatch,
+}
+
+/**
+ * What a process asks of the runtime it lives in. Declared here, implemented by `Runtime`, so
+ * that imports run one way: the runtime knows processes, a process knows only this.
+ */
+export interface ProcessRuntime {
+  readonly host: Host;
+  send(to: Dest<unknown>, msg: unknown): void;
+  dispatch(signal: Signal): void;
+  /** Makes a process waiting in receive runnable, with `value` as what receive returns. */
+  resume(proc: Proc, value: unknown): void;
+  spawnFrom(parent: Proc, def: Definition, args: unknown[], options: SpawnOptions, monitorRef?: Ref): number;
+  exitProcess(proc: Proc, reason: ExitReason): void;
+  register(name: string, pid: AnyPid): void;
+  unregister(name: string): void;
+  startTimer(owner: Proc, to: Dest<unknown>, msg: unknown, ms: number): Ref;
+  cancelTimer(ref: Ref): number | false;
+  makeRef(): Ref;
+  isAlive(pid: AnyPid): boolean;
+  processInfo(pid: AnyPid): ProcessInfo | undefined;
 }
 
 /** How many receives a process may satisfy from its mailbox before it yields to the run loop. */
@@ -65,7 +87,7 @@ export class Proc implements Context<unknown> {
   exitWatchers: ((reason: ExitReason) => void)[] | undefined = undefined;
 
   constructor(
-    readonly rt: Runtime,
+    readonly rt: ProcessRuntime,
     readonly self: number,
     public def: Definition | undefined,
     readonly key: string,
@@ -270,11 +292,11 @@ export class Proc implements Context<unknown> {
 
   sendAfter(to: Dest<unknown>, msg: unknown, ms: number): Ref {
     this.ensureAlive();
-    return this.rt.timers.start(this, to, deepCopy(msg), ms);
+    return this.rt.startTimer(this, to, deepCopy(msg), ms);
   }
 
   cancelTimer(ref: Ref): number | false {
-    return this.rt.timers.cancel(ref);
+    return this.rt.cancelTimer(ref);
   }
 
   makeRef(): Ref {

@@ -1,7 +1,6 @@
 import { checkTimeout } from './errors.js';
 import type { Dest, Ref } from './pid.js';
 import type { Proc } from './process.js';
-import type { Runtime } from './runtime.js';
 
 interface Timer {
   ref: Ref;
@@ -20,6 +19,12 @@ export interface MovedTimer {
   remaining: number;
 }
 
+/** What a timer needs of its runtime when it starts and fires. */
+export interface TimerRuntime {
+  makeRef(): Ref;
+  send(to: Dest<unknown>, msg: unknown, copy: boolean): void;
+}
+
 /**
  * `sendAfter` timers. A timer belongs to the process that started it: it is cancelled when
  * that process exits, and it moves with it when it migrates (so `cancelTimer` keeps working).
@@ -27,7 +32,7 @@ export interface MovedTimer {
 export class Timers {
   private readonly byRef = new Map<Ref, Timer>();
 
-  constructor(private readonly rt: Runtime) {}
+  constructor(private readonly rt: TimerRuntime) {}
 
   get size(): number {
     return this.byRef.size;

@@ -1,0 +1,116 @@
+import { deepCopy } from './copy.js';
+import { BeamError } from './errors.js';
+import { assertDefinition, loadDefinition, lookupDefinition } from './definition.js';
+import { Next, Proc, type ProcessRuntime } from './process.js';
+import type { ProcessTable } from './process-table.js';
+import type { RunLoop } from './run-loop.js';
+import type { SignalDelivery } from './signal-delivery.js';
+import type { Registrations } from './names.js';
+import type { Counters } from './stats.js';
+import type { Definition, Context, SpawnOptions } from './context.js';
+import type { Host, SpawnJob } from './host.js';
+import type { Signal } from './signals.js';
+import type { Ref } from './pid.js';
+
+/** The links or monitors of a spawn job that has none: shared, so a plain spawn allocates less. */
+const NONE = Object.freeze([]) as unknown as never[];
+
+/**
+ * Birth of processes: a spawn becomes a job (plain data, which the host may hand to another
+ * thread), and a job becomes a process in this thread's table. Links, monitors and a name
+ * asked for at spawn exist from birth, so nothing can happen to the child before them.
+ */
+export class Spawner {
+  constructor(
+    private readonly rt: ProcessRuntime,
+    private readonly procs: ProcessTable,
+    private readonly host: Host,
+    private readonly loop: RunLoop,
+    private readonly signals: SignalDelivery,
+    private readonly registrations: Registrations,
+    private readonly counters: Counters,
+  ) {}
+
+  spawnFrom(parent: Proc | undefined, def: Definition, args: unknown[], options: SpawnOptions, monitorRef?: Ref): number {
+    assertDefinition(def, 'spawn');
+    this.checkRunning();
+    const copied = deepCopy(args);
+    const pid = this.host.allocatePid();
+    if (options.name !== undefined) {
+      try {
+        this.registrations.registerName(options.name, pid, true);
+      } catch (err) {
+        this.host.releasePid(pid);
+        throw err;
+      }
+    }
+    let links: number[] = NONE;
+    let monitoredBy: [Ref, number][] = NONE;
+    if (parent && options.link) {
+      (parent.links ??= new Set()).add(pid);
+      links = [parent.self];
+    }
+    if (parent && monitorRef !== undefined) {
+      (parent.monitors ??= new Map()).set(monitorRef, pid);
+      monitoredBy = [[monitorRef, parent.self]];
+    }
+    const job: SpawnJob = { pid, key: def.key, args: copied, links, monitoredBy, parent: parent?.self, name: options.name };
+    this.counters.spawned++;
+    this.host.submit(job, def);
+    return pid;
+  }
+
+  /**
+   * Starts a spawn job on this thread. If this thread has not loaded the definition's module
+   * yet, the process exists at once (messages queue in its mailbox) and starts once loaded.
+   * `early` are signals the host held for the pid before it started here.
+   */
+  start(job: SpawnJob, early: readonly Signal[] = []): void {
+    const def = lookupDefinition(job.key);
+    const proc = new Proc(this.rt, job.pid, def, job.key, job.parent);
+    proc.startArgs = job.args;
+    proc.registeredName = job.name;
+    this.procs.set(proc);
+    if (job.links.length) proc.links = new Set(job.links);
+    if (job.monitoredBy.length) proc.monitoredBy = new Map(job.monitoredBy);
+    for (const signal of early) this.signals.apply(proc, signal);
+    if (!proc.alive) return;
+    if (def) this.loop.enqueue(proc, Next.Start);
+    else this.load(proc, () => this.loop.enqueue(proc, Next.Start));
+  }
+
+  /**
+   * Imports the module of a process that exists here before its definition does (a job or a
+   * migrated process whose module this thread has not loaded yet), then `next`. Meanwhile it
+   * is a mailbox: messages queue, links and monitors work. If the module cannot be loaded
+   * here, the process exits with that error and its links and monitors hear it.
+   */
+  load(proc: Proc, next: () => void): void {
+    loadDefinition(proc.key).then(
+      (loaded) => {
+        if (!proc.alive) return;
+        proc.def = loaded;
+        next();
+      },
+      (err) => this.signals.fail(proc, err),
+    );
+  }
+
+  /**
+   * A mailbox for code outside any process (a test, the main thread of a program): it has a
+   * pid, can send, receive, link, monitor and spawn, but runs no code of its own. Close it
+   * with `ctx.exit()`.
+   */
+  mailbox<Msg = unknown>(): Context<Msg> {
+    this.checkRunning();
+    const pid = this.host.allocatePid();
+    const proc = new Proc(this.rt, pid, undefined, '', undefined);
+    proc.status = 'waiting';
+    this.procs.set(proc);
+    return proc as Context<any>;
+  }
+
+  private checkRunning(): void {
+    if (this.loop.stopped) throw new BeamError('ERR_RUNTIME_STOPPED', 'the runtime has been stopped: start a new one to spawn processes');
+  }
+}

@@ -33,6 +33,8 @@ const NULL_PROTO_OBJECT = 10;
 const MAX_DEPTH = 64;
 /** Strings up to this length are written char by char; longer ones by Buffer.write. */
 const SHORT_STRING = 48;
+// eslint-disable-next-line no-control-regex
+const NOT_LATIN1 = /[^\x00-\xff]/;
 
 /**
  * Writes values into a byte region of a (shared) buffer. One instance per buffer; `pos` is
@@ -136,6 +138,14 @@ export class PlainWriter {
         this.pos = start + n;
         return;
       }
+    }
+    if (n > SHORT_STRING && !NOT_LATIN1.test(s)) {
+      this.room(5 + n);
+      this.bytes[this.pos] = LATIN1;
+      this.view.setUint32(this.pos + 1, n, true);
+      this.buf.write(s, this.pos + 5, n, 'latin1');
+      this.pos += 5 + n;
+      return;
     }
     this.room(5 + 2 * n);
     this.bytes[this.pos] = UTF16;

@@ -1,4 +1,3 @@
-import { serialize } from 'node:v8';
 import type { TransferListItem } from 'node:worker_threads';
 import {
   Runtime,
@@ -13,6 +12,7 @@ import {
 } from '@beamjs/runtime';
 import { Directory, NO_OWNER, SlotAllocator, inflightOf, isJob, ownerOf } from './directory.js';
 import { JobRing } from './job-ring.js';
+import { encodeJob } from './job-codec.js';
 import { SharedNames } from './names.js';
 import type { Doorbells } from './doorbell.js';
 import { PeerLink, type LinkReceiver, type PeerWiring } from './peer-link.js';
@@ -194,7 +194,7 @@ export class NodeHost implements Host {
   publish(job: SpawnJob): void {
     let bytes: Uint8Array | undefined;
     try {
-      bytes = serialize(job);
+      bytes = encodeJob(job);
     } catch {
       // e.g. a SharedArrayBuffer in its arguments: it can travel by postMessage only.
       bytes = undefined;

@@ -1,5 +1,5 @@
-import { deserialize } from 'node:v8';
-import { Runtime, type SpawnJob } from '@beamjs/runtime';
+import { Runtime, type Definition, type SpawnJob } from '@beamjs/runtime';
+import { decodeJob } from './job-codec.js';
 import { Directory, MAIN_NODE, makeWord } from './directory.js';
 import { JobRing, epochNow } from './job-ring.js';
 import { NodeHost } from './node-host.js';
@@ -64,10 +64,11 @@ export class Scheduler extends NodeHost {
       directory: new Directory(init.directory),
       names: new SharedNames(init.names),
       ring: new JobRing(init.rings[init.id]),
-      doorbells: new Doorbells(init.bells, new StatsBlock(init.stats).sleeping),
+      doorbells: new Doorbells(init.bells),
       report,
     });
     this.carriesSignals = true;
+    this.runsOwnJobsOnly = init.schedulers === 1 || !init.stealing;
     this.stats = new StatsBlock(init.stats);
     this.stats.clear(init.id);
     this.schedulers = init.schedulers;
@@ -89,6 +90,17 @@ export class Scheduler extends NodeHost {
     }
   }
 
+  /**
+   * No other scheduler can take our jobs (we are alone, or stealing is off): a spawn starts
+   * here directly, as on the single-thread runtime — no serialization, no ring.
+   */
+  private readonly runsOwnJobsOnly: boolean;
+
+  override submit(job: SpawnJob, def: Definition): void {
+    if (this.runsOwnJobsOnly) this.startJob(job, []);
+    else super.submit(job, def);
+  }
+
   /** Swaps the ring of a replaced peer for the replacement's. */
   replaceVictim(id: number, ring: SharedArrayBuffer): void {
     const at = this.victimIds.indexOf(id);
@@ -99,6 +111,7 @@ export class Scheduler extends NodeHost {
 
   beforeSlice(): void {
     if (Atomics.load(this.stats.sleeping, this.nodeId) === 1) Atomics.store(this.stats.sleeping, this.nodeId, 0);
+    this.doorbells.awake(this.nodeId);
     // Signals from other schedulers are read at every slice boundary while busy: no event-loop task.
     this.drainRings();
     if (++this.slices % HOUSEKEEPING_EVERY !== 0) return;
@@ -157,9 +170,10 @@ export class Scheduler extends NodeHost {
   private sleep(): void {
     const id = this.nodeId;
     Atomics.store(this.stats.sleeping, id, 1);
-    const seen = this.doorbells.read(id);
+    const seen = this.doorbells.goingToSleep(id);
     if (this.ringsDue() || this.findWork()) {
       Atomics.store(this.stats.sleeping, id, 0);
+      this.doorbells.awake(id);
       this.runtime.wake();
       return;
     }
@@ -176,6 +190,7 @@ export class Scheduler extends NodeHost {
     // Woken this soon: a spin would have caught it.
     if (performance.now() - this.sleptAt < 2 * SPIN_MS) this.spinMs = SPIN_MS;
     Atomics.store(this.stats.sleeping, this.nodeId, 0);
+    this.doorbells.awake(this.nodeId);
     this.drainRings();
     // A slice looks at the run queue and the jobs, and ends in idle() if there is nothing.
     this.runtime.wake();
@@ -194,7 +209,7 @@ export class Scheduler extends NodeHost {
     this.ring.finish(own);
     const entry = this.published.get(own.pid);
     this.published.delete(own.pid);
-    const job = entry?.job ?? (deserialize(own.bytes) as SpawnJob);
+    const job = entry?.job ?? (decodeJob(own.bytes));
     this.startJob(job, []);
     return true;
   }
@@ -225,7 +240,7 @@ export class Scheduler extends NodeHost {
       }
       ring.finish(stolen);
       this.counters.steals++;
-      this.startJob(deserialize(stolen.bytes) as SpawnJob, []);
+      this.startJob(decodeJob(stolen.bytes), []);
       return true;
     }
     // Jobs too young to take: look again when they are old enough (unless their owner took them).

@@ -120,7 +120,7 @@ export class VM {
         directory: this.directory,
         names: this.names,
         ring: new JobRing(this.mainRing),
-        doorbells: new Doorbells(this.bells, this.statsBlock.sleeping),
+        doorbells: new Doorbells(this.bells),
         report: (event) => this.onReport({ ...event, scheduler: MAIN_NODE }),
       },
       this.statsBlock,

@@ -19,8 +19,9 @@ import { savinaSuite } from './suites/savina.js';
 import { messagingSuite } from './suites/messaging.js';
 import { spawnMemorySuite } from './suites/spawn-memory.js';
 import { microSuite } from './suites/micro.js';
+import { transferSuite } from './suites/transfer.js';
 
-const SUITES: Suite[] = [cpuSuite, savinaSuite, messagingSuite, spawnMemorySuite, microSuite];
+const SUITES: Suite[] = [cpuSuite, savinaSuite, messagingSuite, spawnMemorySuite, microSuite, transferSuite];
 
 interface Args {
   quick: boolean;

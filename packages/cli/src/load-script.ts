@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { register } from 'tsx/esm/api';
 import { isDefinition, loadDefinition, type Definition } from '@beamjs/runtime';
+import { isTypeScriptFile, registerTypeScript } from '@beamjs/scheduler';
 import { CliError } from './errors.js';
 import { describeLoadError, displayPath } from './load-error.js';
 
@@ -14,8 +14,6 @@ export interface Script {
   /** The script's `main`, as a definition any scheduler can start. */
   main: Definition;
 }
-
-let tsxRegistered = false;
 
 /**
  * Imports the user's script on the main thread, before any scheduler starts, so that every
@@ -34,9 +32,9 @@ export async function loadScript(file: string, cwd = process.cwd()): Promise<Scr
   }
   if (!isFile) throw new CliError(`${shown} is not a file: beamjs run takes a script, as in beamjs run main.ts`);
 
-  if (!tsxRegistered) {
-    register();
-    tsxRegistered = true;
+  // tsx is an optional peer: a JS script runs without it, a TS script says how to add it.
+  if (!(await registerTypeScript()) && isTypeScriptFile(abs)) {
+    throw new CliError(`${shown} is TypeScript, and running TypeScript needs the tsx package, which is not installed: add it with npm install --save-dev tsx (or pnpm add -D tsx), or run a .js script`);
   }
   const url = pathToFileURL(abs).href;
   let mod: Record<string, unknown>;

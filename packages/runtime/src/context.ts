@@ -12,7 +12,16 @@ export interface SpawnOptions {
   link?: boolean;
   /** Register the new process under this name before it runs. */
   name?: string;
+  /**
+   * Monitor the new process from birth (Erlang's `spawn_opt` with `monitor`): `spawnWith`
+   * returns `[pid, ref]`, and the DOWN holds even if the child dies before the spawner's next
+   * step, on whichever scheduler it started.
+   */
+  monitor?: boolean;
 }
+
+/** Spawn options that ask for a monitor: `spawnWith` then returns `[pid, ref]`. */
+export type MonitorSpawnOptions = SpawnOptions & { monitor: true };
 
 /**
  * A process's view of the world: the first argument of every process body and callback.
@@ -50,7 +59,12 @@ export interface Context<Msg = unknown> {
    * the child may still start on any scheduler.
    */
   spawnLinkMonitor<D extends Definition>(def: D, ...args: ArgsOf<D>): [Pid<MessageOf<D>>, Ref];
-  spawnWith<D extends Definition>(def: D, args: ArgsOf<D>, options: SpawnOptions): Pid<MessageOf<D>>;
+  /**
+   * Spawns with options, all set atomically at birth: `{ link, name, monitor }`. With
+   * `monitor: true` it returns `[pid, ref]`, as `spawnMonitor` does.
+   */
+  spawnWith<D extends Definition>(def: D, args: ArgsOf<D>, options: MonitorSpawnOptions): [Pid<MessageOf<D>>, Ref];
+  spawnWith<D extends Definition>(def: D, args: ArgsOf<D>, options?: SpawnOptions): Pid<MessageOf<D>>;
 
   /** Links this process to `pid`: when one exits abnormally the other does too (unless it traps exits). */
   link(pid: AnyPid): void;

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { BeamError, describe } from './errors.js';
 import type { ActorCallbacks, ActorDefinition, Context, Definition, ProcessDefinition } from './context.js';
 
@@ -6,6 +7,59 @@ import type { ActorCallbacks, ActorDefinition, Context, Definition, ProcessDefin
 export type { DefinitionBase, ProcessDefinition, ActorCallbacks, ActorDefinition, Definition, MessageOf, ArgsOf, ResultOf } from './context.js';
 
 const definitions = new Map<string, Definition>();
+
+/** Where in its module each key was defined (`line:column`), by namespace and key. */
+const sites = new Map<string, string>();
+
+/**
+ * Claims `key` for the definition being made now. A second definition of the same key from
+ * another place in its module (a copy-paste slip: spawning the first would run the second) is
+ * an error that names both places. The same place defining it again is the module being
+ * evaluated again (a test runner's fresh module graph): that replaces the old definition.
+ * The place is read from the stack, as the frame in `moduleUrl`; where none is found (a key
+ * that is not a module's URL) nothing can be told apart and the definition is replaced.
+ * @internal shared with Agent.defineFn (namespace `agent-fn`).
+ */
+export function claimKey(namespace: string, key: string, moduleUrl: string, what: string): void {
+  const site = callSite(moduleUrl);
+  if (site === undefined) return;
+  const id = `${namespace}:${key}`;
+  const earlier = sites.get(id);
+  if (earlier !== undefined && earlier !== site) {
+    const { name } = splitKey(key);
+    throw new BeamError(
+      'ERR_DUPLICATE_DEFINITION',
+      `${what}: '${name}' is defined twice in ${moduleUrl}, at ${earlier} and at ${site}. ` +
+        `A key names one definition (every scheduler finds the code by it): give the second one another name.`,
+    );
+  }
+  sites.set(id, site);
+}
+
+/** `line:column` of the innermost stack frame in `moduleUrl`, if any. */
+function callSite(moduleUrl: string): string | undefined {
+  let path: string | undefined;
+  try {
+    path = fileURLToPath(moduleUrl);
+  } catch {
+    path = undefined;
+  }
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 64;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  for (const line of stack.split('\n').slice(1)) {
+    let at = line.indexOf(moduleUrl);
+    let rest = at >= 0 ? line.slice(at + moduleUrl.length) : undefined;
+    if (rest === undefined && path !== undefined) {
+      at = line.indexOf(path);
+      rest = at >= 0 ? line.slice(at + path.length) : undefined;
+    }
+    const position = rest === undefined ? null : /^:(\d+):(\d+)\)?$/.exec(rest.trim());
+    if (position) return `line ${position[1]}:${position[2]}`;
+  }
+  return undefined;
+}
 
 /** The key `moduleUrl#name`, or the error that says how `what` is called. @internal shared with Agent.defineFn. */
 export function makeKey(moduleUrl: unknown, name: unknown, what: string): string {
@@ -39,6 +93,7 @@ export function defineProcess<Msg = never, Args extends unknown[] = [], R = unkn
   if (typeof body !== 'function') {
     throw new BeamError('ERR_INVALID_ARGUMENT', `defineProcess(${JSON.stringify(name)}) needs a function as its body, got ${describe(body)}`);
   }
+  claimKey('definition', key, moduleUrl, 'defineProcess');
   const def: ProcessDefinition<Msg, Args, R> = Object.freeze({ kind: 'process', key, name, moduleUrl, body });
   definitions.set(key, def);
   return def;
@@ -54,6 +109,7 @@ export function defineActor<Msg, Args extends unknown[], State>(
   if (typeof callbacks?.init !== 'function' || typeof callbacks?.handle !== 'function') {
     throw new BeamError('ERR_INVALID_ARGUMENT', `defineActor(${JSON.stringify(name)}) needs { init, handle } functions`);
   }
+  claimKey('definition', key, moduleUrl, 'defineActor');
   const def: ActorDefinition<Msg, Args, State> = Object.freeze({ kind: 'actor', key, name, moduleUrl, callbacks });
   definitions.set(key, def);
   return def;

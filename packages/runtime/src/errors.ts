@@ -26,7 +26,11 @@ export type BeamErrorCode =
   | 'ERR_JOB_TIMEOUT'
   | 'ERR_LOAD_FAILED'
   | 'ERR_VM_STOPPED'
-  | 'ERR_INVALID_OPTION';
+  | 'ERR_INVALID_OPTION'
+  | 'ERR_QUEUE_FULL'
+  | 'ERR_TSX_MISSING'
+  | 'ERR_VM_IN_SCHEDULER'
+  | 'ERR_SCHEDULER_DOWN';
 
 export class BeamError extends Error {
   readonly code: BeamErrorCode;
@@ -42,21 +46,24 @@ export class UncloneableError extends BeamError {
   /** Where in the message the bad value sits, e.g. `msg.handler` or `msg.items[3]`. */
   path: string;
   private readonly what: string;
-  constructor(path: string, what: string) {
-    super('ERR_UNCLONEABLE', UncloneableError.text(path, what));
+  private readonly hint: string | undefined;
+  /** `hint`: what to do instead, when the general advice (plain data) does not fit. */
+  constructor(path: string, what: string, hint?: string) {
+    super('ERR_UNCLONEABLE', UncloneableError.text(path, what, hint));
     this.path = path;
     this.what = what;
+    this.hint = hint;
   }
   /** Called while the copy unwinds: `.items` then `msg` turn `[3]` into `msg.items[3]`. */
   prepend(step: string): void {
     this.path = step + this.path;
-    this.message = UncloneableError.text(this.path, this.what);
+    this.message = UncloneableError.text(this.path, this.what, this.hint);
   }
-  private static text(path: string, what: string): string {
+  private static text(path: string, what: string, hint: string | undefined): string {
     return (
       `cannot send ${what} at ${path}: messages are deep-copied between processes, so they must be ` +
-      `plain data (primitives, arrays, plain objects, Map, Set, Date, RegExp, Error, typed arrays). ` +
-      `Send the data it holds instead (for a class instance, a plain object such as {...value} or value.toJSON()).`
+      `plain data (primitives, arrays, plain objects, Map, Set, Date, RegExp, Error, ArrayBuffers and typed arrays, Buffer). ` +
+      (hint ?? `Send the data it holds instead (for a class instance, a plain object such as {...value} or value.toJSON()).`)
     );
   }
 }

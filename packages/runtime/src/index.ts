@@ -1,6 +1,6 @@
 export { type Pid, type AnyPid, type Ref, type Dest, pidToString, slotOf, generationOf, makePid, SLOT_SPACE } from './pid.js';
 export { BeamError, UncloneableError, type BeamErrorCode, checkTimeout } from './errors.js';
-export { deepCopy, isCloneable } from './copy.js';
+export { MAX_MESSAGE_DEPTH, deepCopy, deepCopyTransferring, isCloneable } from './copy.js';
 export {
   defineProcess,
   defineActor,
@@ -17,7 +17,7 @@ export {
   type ArgsOf,
   type ResultOf,
 } from './definition.js';
-export { TIMEOUT, type Timeout, type Context, type SpawnOptions } from './context.js';
+export { TIMEOUT, type Timeout, type Context, type SpawnOptions, type MonitorSpawnOptions } from './context.js';
 export {
   type ExitReason,
   type CrashReason,
@@ -67,3 +67,9 @@ export * as Task from './behaviours/task.js';
 export type { Task as TaskHandle, TaskOutcome, StreamOptions as TaskStreamOptions } from './behaviours/task.js';
 export * as Agent from './behaviours/agent.js';
 export type { Agent as AgentPid, AgentName, AgentRef, AgentFn, AgentStartOptions } from './behaviours/agent.js';
+export * as GenStatem from './behaviours/gen-statem.js';
+export type { Statem, StatemName, StatemTypes, StatemEvent, StatemAction, StatemResult, StatemCallbacks } from './behaviours/gen-statem-types.js';
+export type { ChildSpecOptions } from './behaviours/child-spec-of.js';
+export * as Registry from './behaviours/registry.js';
+export type { RegistrySpec, ViaName } from './behaviours/via.js';
+export * as TaskSupervisor from './behaviours/task-supervisor.js';

@@ -1,6 +1,5 @@
 import { BeamError, checkTimeout, describe } from './errors.js';
 import { deepCopy } from './copy.js';
-import { assertDefinition } from './definition.js';
 import { Mailbox } from './mailbox.js';
 import { TIMEOUT, type Context, type Definition, type SpawnOptions } from './context.js';
 import type { AnyPid, Dest, Ref } from './pid.js';
@@ -43,6 +42,8 @@ export interface ProcessRuntime {
   /** Makes a process waiting in receive runnable, with `value` as what receive returns. */
   resume(proc: Proc, value: unknown): void;
   spawnFrom(parent: Proc, def: Definition, args: unknown[], options: SpawnOptions, monitorRef?: Ref): number;
+  /** `spawnWith`: checks its arguments; `[pid, ref]` when `options.monitor`, else the pid. */
+  spawnWithOptions(parent: Proc, def: Definition, args: unknown[], options: SpawnOptions, where: string): number | [number, Ref];
   exitProcess(proc: Proc, reason: ExitReason): void;
   register(name: string, pid: AnyPid): void;
   unregister(name: string): void;
@@ -86,16 +87,24 @@ export class Proc implements Context<unknown> {
   /** Callbacks of `runtime.whenExit`, for code outside any process. */
   exitWatchers: ((reason: ExitReason) => void)[] | undefined = undefined;
 
+  /**
+   * The runtime, in a true private field: a process's code holds its Proc as its context, and
+   * must find no path from it to the runtime's table of other processes.
+   */
+  readonly #rt: ProcessRuntime;
+
   constructor(
-    readonly rt: ProcessRuntime,
+    rt: ProcessRuntime,
     readonly self: number,
     public def: Definition | undefined,
     readonly key: string,
     readonly parent: number | undefined,
-  ) {}
+  ) {
+    this.#rt = rt;
+  }
 
   get schedulerId(): number {
-    return this.rt.host.nodeId;
+    return this.#rt.host.nodeId;
   }
 
   get name(): string {
@@ -123,7 +132,7 @@ export class Proc implements Context<unknown> {
 
   send(to: Dest<unknown>, msg: unknown): void {
     this.ensureAlive();
-    this.rt.send(to, msg);
+    this.#rt.send(to, msg);
   }
 
   receive(a?: unknown, b?: unknown): Promise<any> {
@@ -159,7 +168,7 @@ export class Proc implements Context<unknown> {
       // Out of budget: take the message, but let others run before we continue.
       return new Promise((resolve) => {
         this.waiter = { match: undefined, resolve, timer: undefined };
-        this.rt.resume(this, msg);
+        this.#rt.resume(this, msg);
       });
     }
     if (timeout === 0) return Promise.resolve(TIMEOUT);
@@ -167,7 +176,7 @@ export class Proc implements Context<unknown> {
       const waiter: Waiter = { match, resolve, timer: undefined };
       if (timeout !== Infinity) {
         waiter.timer = setTimeout(() => {
-          if (this.waiter === waiter && this.status === 'waiting') this.rt.resume(this, TIMEOUT);
+          if (this.waiter === waiter && this.status === 'waiting') this.#rt.resume(this, TIMEOUT);
         }, timeout);
       }
       this.waiter = waiter;
@@ -184,33 +193,31 @@ export class Proc implements Context<unknown> {
 
   spawn(def: Definition, ...args: unknown[]): any {
     this.ensureAlive();
-    return this.rt.spawnFrom(this, def, args, {});
+    return this.#rt.spawnFrom(this, def, args, {});
   }
 
   spawnLink(def: Definition, ...args: unknown[]): any {
     this.ensureAlive();
-    return this.rt.spawnFrom(this, def, args, { link: true });
+    return this.#rt.spawnFrom(this, def, args, { link: true });
   }
 
   spawnMonitor(def: Definition, ...args: unknown[]): any {
     this.ensureAlive();
-    const ref = this.rt.makeRef();
-    const pid = this.rt.spawnFrom(this, def, args, {}, ref);
+    const ref = this.#rt.makeRef();
+    const pid = this.#rt.spawnFrom(this, def, args, {}, ref);
     return [pid, ref];
   }
 
   spawnLinkMonitor(def: Definition, ...args: unknown[]): any {
     this.ensureAlive();
-    const ref = this.rt.makeRef();
-    const pid = this.rt.spawnFrom(this, def, args, { link: true }, ref);
+    const ref = this.#rt.makeRef();
+    const pid = this.#rt.spawnFrom(this, def, args, { link: true }, ref);
     return [pid, ref];
   }
 
-  spawnWith(def: Definition, args: unknown[], options: SpawnOptions): any {
+  spawnWith(def: Definition, args: unknown[], options: SpawnOptions = {}): any {
     this.ensureAlive();
-    assertDefinition(def, 'spawnWith');
-    if (!Array.isArray(args)) throw new BeamError('ERR_INVALID_ARGUMENT', `spawnWith(def, args, options): args must be an array, got ${describe(args)}`);
-    return this.rt.spawnFrom(this, def, args, options ?? {});
+    return this.#rt.spawnWithOptions(this, def, args, options, 'spawnWith');
   }
 
   link(pid: AnyPid): void {
@@ -218,21 +225,21 @@ export class Proc implements Context<unknown> {
     checkPid(pid, 'link');
     if (pid === this.self) return;
     (this.links ??= new Set()).add(pid);
-    this.rt.dispatch({ kind: 'link', to: pid, from: this.self });
+    this.#rt.dispatch({ kind: 'link', to: pid, from: this.self });
   }
 
   unlink(pid: AnyPid): void {
     this.ensureAlive();
     checkPid(pid, 'unlink');
-    if (this.links?.delete(pid)) this.rt.dispatch({ kind: 'unlink', to: pid, from: this.self });
+    if (this.links?.delete(pid)) this.#rt.dispatch({ kind: 'unlink', to: pid, from: this.self });
   }
 
   monitor(pid: AnyPid): Ref {
     this.ensureAlive();
     checkPid(pid, 'monitor');
-    const ref = this.rt.makeRef();
+    const ref = this.#rt.makeRef();
     (this.monitors ??= new Map()).set(ref, pid);
-    this.rt.dispatch({ kind: 'monitor', to: pid, from: this.self, ref });
+    this.#rt.dispatch({ kind: 'monitor', to: pid, from: this.self, ref });
     return ref;
   }
 
@@ -241,7 +248,7 @@ export class Proc implements Context<unknown> {
     const target = this.monitors?.get(ref);
     if (target !== undefined) {
       this.monitors!.delete(ref);
-      this.rt.dispatch({ kind: 'demonitor', to: target, from: this.self, ref });
+      this.#rt.dispatch({ kind: 'demonitor', to: target, from: this.self, ref });
     }
     if (options?.flush) {
       const index = this.mailbox.find((m) => isDownFor(m, ref));
@@ -262,13 +269,13 @@ export class Proc implements Context<unknown> {
     this.ensureAlive();
     if (arguments.length >= 2) {
       checkPid(a, 'exit');
-      this.rt.dispatch({ kind: 'exit', to: a as number, from: this.self, reason: deepCopy(b), linked: false });
+      this.#rt.dispatch({ kind: 'exit', to: a as number, from: this.self, reason: deepCopy(b), linked: false });
       return;
     }
     const reason = a === undefined ? 'normal' : a;
     if (this.def === undefined) {
       // A mailbox handle has no code to unwind: exiting just closes it.
-      this.rt.exitProcess(this, reason);
+      this.#rt.exitProcess(this, reason);
       return undefined as never;
     }
     throw new ProcessExit(reason);
@@ -278,41 +285,41 @@ export class Proc implements Context<unknown> {
 
   register(name: string, pid: AnyPid = this.self): void {
     this.ensureAlive();
-    this.rt.register(name, pid);
+    this.#rt.register(name, pid);
   }
 
   unregister(name: string): void {
     this.ensureAlive();
-    this.rt.unregister(name);
+    this.#rt.unregister(name);
   }
 
   whereis(name: string): any {
-    return this.rt.host.names.whereis(name);
+    return this.#rt.host.names.whereis(name);
   }
 
   sendAfter(to: Dest<unknown>, msg: unknown, ms: number): Ref {
     this.ensureAlive();
-    return this.rt.startTimer(this, to, deepCopy(msg), ms);
+    return this.#rt.startTimer(this, to, deepCopy(msg), ms);
   }
 
   cancelTimer(ref: Ref): number | false {
-    return this.rt.cancelTimer(ref);
+    return this.#rt.cancelTimer(ref);
   }
 
   makeRef(): Ref {
-    return this.rt.makeRef();
+    return this.#rt.makeRef();
   }
 
   isAlive(pid: AnyPid): boolean {
-    return this.rt.isAlive(pid);
+    return this.#rt.isAlive(pid);
   }
 
   processInfo(pid: AnyPid = this.self): ProcessInfo | undefined {
-    return this.rt.processInfo(pid);
+    return this.#rt.processInfo(pid);
   }
 
   report(event: RuntimeEvent): void {
-    this.rt.host.report(event);
+    this.#rt.host.report(event);
   }
 
   info(): ProcessInfo {
@@ -329,7 +336,7 @@ export class Proc implements Context<unknown> {
       registeredName: this.registeredName,
       trapExit: this.trapping,
       messagesHandled: this.handled,
-      scheduler: this.rt.host.nodeId,
+      scheduler: this.#rt.host.nodeId,
       movable: this.isActor && this.status === 'waiting' && !this.busy && !this.waiter,
     };
   }

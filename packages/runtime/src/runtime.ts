@@ -1,3 +1,4 @@
+import { BeamError } from './errors.js';
 import { ProcessTable } from './process-table.js';
 import { RunLoop } from './run-loop.js';
 import { SignalDelivery } from './signal-delivery.js';
@@ -69,6 +70,20 @@ export class Runtime implements ProcessRuntime {
 
   spawnFrom(parent: Proc | undefined, def: Definition, args: unknown[], options: SpawnOptions, monitorRef?: Ref): number {
     return this.spawner.spawnFrom(parent, def, args, options, monitorRef);
+  }
+
+  spawnWithOptions(parent: Proc, def: Definition, args: unknown[], options: SpawnOptions, where: string): number | [number, Ref] {
+    return this.spawner.spawnWithOptions(parent, def, args, options, where);
+  }
+
+  /**
+   * `spawnWith` on behalf of the local mailbox `as` (the VM's main-thread context), with the
+   * job handed to `place` instead of the host's placement. @internal for the VM.
+   */
+  spawnAs(as: AnyPid, def: Definition, args: unknown[], options: SpawnOptions, where: string, place: (job: SpawnJob) => void): number | [number, Ref] {
+    const parent = this.procs.get(as);
+    if (parent === undefined) throw new BeamError('ERR_NOT_ALIVE', `${where}: the spawning mailbox ${as} is closed`);
+    return this.spawner.spawnWithOptions(parent, def, args, options, where, place);
   }
 
   /** Starts a spawn job on this thread; `early` are signals the host held for the pid before it started here. */

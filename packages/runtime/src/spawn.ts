@@ -1,5 +1,5 @@
 import { deepCopy } from './copy.js';
-import { BeamError } from './errors.js';
+import { BeamError, describe } from './errors.js';
 import { assertDefinition, loadDefinition, lookupDefinition } from './definition.js';
 import { Next, Proc, type ProcessRuntime } from './process.js';
 import type { ProcessTable } from './process-table.js';
@@ -31,7 +31,20 @@ export class Spawner {
     private readonly counters: Counters,
   ) {}
 
-  spawnFrom(parent: Proc | undefined, def: Definition, args: unknown[], options: SpawnOptions, monitorRef?: Ref): number {
+  /**
+   * `spawnWith` with its arguments checked: the options all take effect at birth. `place`
+   * decides where the job goes instead of the host (the VM's `spawnWith({ scheduler })`).
+   */
+  spawnWithOptions(parent: Proc, def: Definition, args: unknown[], options: SpawnOptions, where: string, place?: (job: SpawnJob) => void): number | [number, Ref] {
+    assertDefinition(def, where);
+    if (!Array.isArray(args)) throw new BeamError('ERR_INVALID_ARGUMENT', `${where}(def, args, options): args must be an array, got ${describe(args)}`);
+    checkSpawnOptions(options, where);
+    if (!options.monitor) return this.spawnFrom(parent, def, args, options, undefined, place);
+    const ref = this.rt.makeRef();
+    return [this.spawnFrom(parent, def, args, options, ref, place), ref];
+  }
+
+  spawnFrom(parent: Proc | undefined, def: Definition, args: unknown[], options: SpawnOptions, monitorRef?: Ref, place?: (job: SpawnJob) => void): number {
     assertDefinition(def, 'spawn');
     this.checkRunning();
     const copied = deepCopy(args);
@@ -56,7 +69,8 @@ export class Spawner {
     }
     const job: SpawnJob = { pid, key: def.key, args: copied, links, monitoredBy, parent: parent?.self, name: options.name };
     this.counters.spawned++;
-    this.host.submit(job, def);
+    if (place) place(job);
+    else this.host.submit(job, def);
     return pid;
   }
 
@@ -113,4 +127,13 @@ export class Spawner {
   private checkRunning(): void {
     if (this.loop.stopped) throw new BeamError('ERR_RUNTIME_STOPPED', 'the runtime has been stopped: start a new one to spawn processes');
   }
+}
+
+function checkSpawnOptions(options: unknown, where: string): asserts options is SpawnOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new BeamError('ERR_INVALID_ARGUMENT', `${where}(def, args, options): options must be an object such as { link: true, monitor: true, name: 'x' }, got ${describe(options)}`);
+  }
+  const { link, monitor } = options as SpawnOptions;
+  if (link !== undefined && typeof link !== 'boolean') throw new BeamError('ERR_INVALID_ARGUMENT', `${where}: the option link must be true or false, got ${describe(link)}`);
+  if (monitor !== undefined && typeof monitor !== 'boolean') throw new BeamError('ERR_INVALID_ARGUMENT', `${where}: the option monitor must be true or false, got ${describe(monitor)}`);
 }

@@ -1,5 +1,6 @@
-export { startVM, VM, type VMOptions, type VMEvent } from './vm.js';
+export { startVM, VM, type VMOptions, type VMEvent, type VMSpawnOptions } from './vm.js';
 export type { RunOptions, MapOptions } from './jobs.js';
 export type { SchedulerStats } from './protocol.js';
 export { isCancelled, throwIfCancelled } from './cancel.js';
 export { MAIN_NODE } from './directory.js';
+export { isTypeScriptFile, registerTypeScript, missingTsxError } from './typescript.js';

@@ -1,11 +1,16 @@
-import { deserialize, serialize } from 'node:v8';
+import { Serializer, deserialize } from 'node:v8';
 import type { SpawnJob } from '@beamjs/runtime';
 import { NOT_PLAIN, NO_ROOM, PlainReader, PlainWriter } from './plain-codec.js';
 
 /**
  * The bytes of a spawn job in a job ring (job-ring.ts). Its arguments were deep-copied at
  * spawn: plain data (almost always) is written with plain-codec.ts, several times cheaper than
- * `v8.serialize`, which stays for the rest (typed arrays, Maps, Dates...). First byte: which.
+ * V8's serializer, which stays for the rest (typed arrays, Maps, Dates...). First byte: which.
+ *
+ * V8's own serializer rather than Node's `v8.serialize`: Node's writes each typed array as a
+ * copy of its own bytes (views on one buffer come apart, and a view over a SharedArrayBuffer
+ * arrives as a copy); V8's keeps views on their buffer and throws on shared memory, which must
+ * travel by postMessage to stay shared. `v8.deserialize` reads it back.
  */
 const PLAIN = 0;
 const V8 = 1;
@@ -30,7 +35,10 @@ export function encodeJob(job: SpawnJob): Uint8Array {
     }
   }
   // Throws for what v8 cannot serialize (a SharedArrayBuffer): the caller hands the job over by port.
-  const v8 = serialize(job);
+  const serializer = new Serializer();
+  serializer.writeHeader();
+  serializer.writeValue(job);
+  const v8 = serializer.releaseBuffer();
   const out = new Uint8Array(v8.length + 1);
   out[0] = V8;
   out.set(v8, 1);

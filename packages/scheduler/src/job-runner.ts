@@ -11,6 +11,8 @@ import {
   type Definition,
   type ProcessDefinition,
 } from '@beamjs/runtime';
+import { markStarted } from './cancel.js';
+import { isTypeScriptFile, missingTsxError, tsxAvailable } from './typescript.js';
 
 /**
  * The processes behind `vm.run` and `vm.map`: they load the user's definition by key (on
@@ -42,6 +44,7 @@ async function load(key: string, scheduler: number): Promise<Definition> {
     const cause = err instanceof BeamError ? (err as Error & { cause?: unknown }).cause : undefined;
     if (cause === undefined) throw err;
     const { moduleUrl, name } = splitKey(key);
+    if (isTypeScriptFile(moduleUrl) && !tsxAvailable()) throw missingTsxError(moduleUrl);
     throw new BeamError(
       'ERR_LOAD_FAILED',
       `cannot run '${name}': its module ${moduleUrl} failed to load in scheduler ${scheduler}: ${(cause as Error)?.message ?? String(cause)}. ` +
@@ -80,6 +83,7 @@ export const runJob = defineProcess(
   'beamjs.run',
   async (ctx: Context<unknown>, key: string, args: unknown[], replyTo: number, tag: number) => {
     let outcome: JobReply;
+    markStarted(ctx.self);
     try {
       const found = userFunction(key, ctx.schedulerId);
       const def = isThenable(found) ? await found : found;
@@ -99,6 +103,7 @@ export const mapChunk = defineProcess(
   async (ctx: Context<unknown>, key: string, items: unknown[], replyTo: number, tag: number) => {
     let outcome: JobReply;
     let index = 0;
+    markStarted(ctx.self);
     try {
       const found = userFunction(key, ctx.schedulerId);
       const body = (isThenable(found) ? await found : found).body;

@@ -1,18 +1,23 @@
-import { BeamError, formatReason, isDownMessage, type Context, type ExitReason, type ProcessDefinition, type Ref, type SpawnJob } from '@beamjs/runtime';
-import { requestCancel } from './cancel.js';
+import { BeamError, deepCopyTransferring, formatReason, isDownMessage, type Context, type ExitReason, type ProcessDefinition, type Ref, type SpawnJob } from '@beamjs/runtime';
+import { MAX_TIMED_MS, requestCancel, runningFor } from './cancel.js';
 import { isJobReply, mapChunk, runJob, type JobReply } from './job-runner.js';
 import { NO_OWNER, type Directory } from './directory.js';
 import type { MainHost } from './main-host.js';
 
 export interface RunOptions {
-  /** Cancels the job: the promise rejects at once with ERR_CANCELLED. */
+  /** Cancels the job, queued or running: the promise rejects at once with ERR_CANCELLED. */
   signal?: AbortSignal;
-  /** Cancels the job after this many ms: the promise rejects with ERR_JOB_TIMEOUT. */
+  /**
+   * Cancels the job once it has *run* this many ms: the promise rejects with ERR_JOB_TIMEOUT.
+   * Time spent queued (every scheduler busy) does not count; bound that with `signal`
+   * (`AbortSignal.timeout(ms)`).
+   */
   timeout?: number;
   /**
    * After a cancellation, if the job is still running this many ms later (it ignores
-   * `isCancelled(ctx)` and never yields), stop its scheduler thread: it is replaced, and the
-   * other processes on it exit with reason `{ schedulerDown, cause }`. Default: never.
+   * `isCancelled(ctx)` and never yields), stop its scheduler thread: it is replaced, and
+   * **every other process on that thread exits too**, with reason `{ schedulerDown, cause }`
+   * (other jobs running there reject with ERR_JOB_FAILED). Default: never.
    */
   hardCancelAfterMs?: number;
   /** ArrayBuffers in `args` to move to the job's thread instead of copying (they are detached here). */
@@ -27,7 +32,7 @@ export interface MapOptions {
   /** Items per job (default: chosen from the input size; 16 for streams). */
   chunkSize?: number;
   signal?: AbortSignal;
-  /** Per job (chunk) timeout in ms. */
+  /** Per job (chunk) timeout in ms, counted from when the chunk starts running. */
   timeout?: number;
   /** As for `run`: after a cancellation, stop the threads of chunks still running this many ms later. */
   hardCancelAfterMs?: number;
@@ -40,6 +45,8 @@ interface Pending {
   reject: (err: Error) => void;
   settled: boolean;
   cleanup: (() => void) | undefined;
+  /** Lets Node exit once nothing is pending (see MainThreadWaits). */
+  release: () => void;
 }
 
 /**
@@ -60,6 +67,9 @@ export class JobBoard {
     private readonly dir: Directory,
     private readonly host: MainHost,
     private readonly killOwner: (pid: number, cause: string) => void,
+    private readonly hold: () => () => void,
+    /** Most jobs waiting for a scheduler before vm.run rejects with ERR_QUEUE_FULL. */
+    private readonly maxQueue: number,
   ) {
     this.cancelFlags = new Int32Array(cancel);
     void this.listen();
@@ -74,14 +84,35 @@ export class JobBoard {
   }
 
   run(def: ProcessDefinition, args: unknown[], options: RunOptions): Promise<unknown> {
+    if (this.queueFull()) {
+      return Promise.reject(
+        new BeamError(
+          'ERR_QUEUE_FULL',
+          `the VM's queue is full: ${this.queueSize} jobs wait for a scheduler (maxQueue: ${this.maxQueue}). ` +
+            `Wait for some of them before starting more (await them, or use vm.map / vm.mapStream, which hold back by themselves), or raise maxQueue in startVM.`,
+        ),
+      );
+    }
     return this.start(runJob, def.key, args, options);
+  }
+
+  /** Jobs started from here that have not started running yet (every scheduler is busy). */
+  get queueSize(): number {
+    let queued = 0;
+    for (const entry of this.pending.values()) if (runningFor(this.cancelFlags, entry.pid) === undefined) queued++;
+    return queued;
+  }
+
+  /** Cheap while the pending jobs are fewer than maxQueue: counting the queued ones is O(pending). */
+  private queueFull(): boolean {
+    return this.pending.size >= this.maxQueue && this.queueSize >= this.maxQueue;
   }
 
   private start(runner: ProcessDefinition, key: string, args: unknown[], options: RunOptions): Promise<unknown> {
     if (this.closed) return Promise.reject(this.closed);
     const { signal, timeout, hardCancelAfterMs: hard } = options;
-    if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
-      return Promise.reject(new BeamError('ERR_INVALID_OPTION', `timeout must be a number of ms >= 0, got ${String(timeout)}`));
+    if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0) || timeout > MAX_TIMED_MS)) {
+      return Promise.reject(new BeamError('ERR_INVALID_OPTION', `timeout must be a number of ms from 0 to ${MAX_TIMED_MS}, got ${String(timeout)}`));
     }
     if (hard !== undefined && (typeof hard !== 'number' || !(hard >= 0))) {
       return Promise.reject(new BeamError('ERR_INVALID_OPTION', `hardCancelAfterMs must be a number of ms >= 0, got ${String(hard)}`));
@@ -97,13 +128,22 @@ export class JobBoard {
       } else {
         [pid, ref] = this.sink.spawnMonitor(runner, key, args, this.sink.self, tag);
       }
-      const entry: Pending = { pid, ref, resolve, reject, settled: false, cleanup: undefined };
+      const entry: Pending = { pid, ref, resolve, reject, settled: false, cleanup: undefined, release: this.hold() };
       this.pending.set(tag, entry);
       this.byRef.set(ref, tag);
       const cleanups: (() => void)[] = [];
       if (signal) cleanups.push(this.onAbort(signal, () => this.cancel(tag, cancelledError(signal), hard)));
       if (timeout !== undefined) {
-        const timer = setTimeout(() => this.cancel(tag, new BeamError('ERR_JOB_TIMEOUT', `the job did not finish within ${timeout} ms`), hard), timeout);
+        // The clock starts when the job does (it marks its start in shared memory). A job not
+        // yet started at a check cannot be due before `timeout` ms later, so checks are rare.
+        let timer: ReturnType<typeof setTimeout>;
+        const check = (): void => {
+          const ran = runningFor(this.cancelFlags, pid);
+          const left = ran === undefined ? Math.max(timeout, 1) : timeout - ran;
+          if (ran !== undefined && left <= 0) this.cancel(tag, new BeamError('ERR_JOB_TIMEOUT', `the job ran for ${timeout} ms and did not finish (its timeout)`), hard);
+          else timer = setTimeout(check, left);
+        };
+        timer = setTimeout(check, timeout);
         cleanups.push(() => clearTimeout(timer));
       }
       if (cleanups.length) entry.cleanup = () => cleanups.forEach((c) => c());
@@ -143,12 +183,14 @@ export class JobBoard {
    * scheduler with the transfer list (the shared job ring holds copies only).
    */
   private spawnTransferring(runner: ProcessDefinition, args: unknown[], transfer: ArrayBuffer[]): [number, Ref] {
-    const moved = structuredClone(args, { transfer });
+    // The copy owns the moved buffers: they are what postMessage must transfer (listing the
+    // caller's detached ones instead made postMessage copy the moved bytes: 256 MB, 0.7 s).
+    const moved = deepCopyTransferring(args, transfer);
     const pid = this.host.allocatePid();
-    const job: SpawnJob = { pid, key: runner.key, args: moved, links: [], monitoredBy: [], parent: undefined, name: undefined };
+    const job: SpawnJob = { pid, key: runner.key, args: moved.value, links: [], monitoredBy: [], parent: undefined, name: undefined };
     // The monitor is held with the job and travels with it.
     const ref = this.sink.monitor(pid);
-    this.host.handOffNew(job, transfer);
+    this.host.handOffNew(job, moved.transfer);
     return [pid, ref];
   }
 
@@ -201,6 +243,7 @@ export class JobBoard {
   private settle(tag: number, entry: Pending): void {
     entry.settled = true;
     entry.cleanup?.();
+    entry.release();
     this.pending.delete(tag);
   }
 

@@ -196,7 +196,7 @@ export class NodeHost implements Host {
     try {
       bytes = encodeJob(job);
     } catch {
-      // e.g. a SharedArrayBuffer in its arguments: it can travel by postMessage only.
+      // e.g. a SharedArrayBuffer (or a view over one) in its arguments: it can travel by postMessage only.
       bytes = undefined;
     }
     const index = bytes === undefined ? undefined : this.ring.publish(job.pid, bytes);
@@ -319,7 +319,7 @@ export class NodeHost implements Host {
   connect(wiring: PeerWiring): void {
     const { id, port } = wiring;
     this.disconnect(id);
-    const link = new PeerLink(id, port, wiring.out, wiring.in, this.linkReceiver);
+    const link = new PeerLink(id, port, wiring.out, wiring.in, this.linkReceiver, this.dropped);
     this.peers.set(id, link);
     if (wiring.in) this.ringLinks = [...this.ringLinks, link];
     port.on('message', (batch: PeerBatch) => link.onPortBatch(batch));
@@ -351,6 +351,20 @@ export class NodeHost implements Host {
     for (let i = 0; i < links.length; i++) if (links[i].ringDue) return true;
     return false;
   }
+
+  /**
+   * A port batch postMessage refused and an entry of it that failed alone too (send checks
+   * every message, so this is a last line: memory, a stack already deep at the flush): it is
+   * dropped, uncounted and reported; the others of the batch arrive, in order.
+   */
+  private readonly dropped = (peer: number, entry: unknown, err: unknown): void => {
+    const kind = Array.isArray(entry) ? 'message' : (entry as Envelope).kind;
+    const env = entry as { to?: number; job?: SpawnJob; proc?: MigratingProcess };
+    const to = Array.isArray(entry) ? (entry[0] as number) : (env.to ?? env.job?.pid ?? env.proc?.pid);
+    // A signal was counted in flight to its target when routed: it will never arrive.
+    if (kind !== 'adopt' && kind !== 'migrate' && to !== undefined) this.dir.uncount(to);
+    process.emitWarning(`beamjs: a ${kind} for pid ${to} could not be posted to node ${peer} and was dropped: ${(err as Error)?.message ?? String(err)}`, { code: 'BEAMJS_POST_FAILED' });
+  };
 
   private readonly linkReceiver: LinkReceiver = {
     message: (pid, msg) => {

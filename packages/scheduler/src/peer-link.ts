@@ -65,6 +65,8 @@ export class PeerLink {
     out: SharedArrayBuffer | undefined,
     inbound: SharedArrayBuffer | undefined,
     private readonly receiver: LinkReceiver,
+    /** An entry of a refused port batch that could not be posted alone either ([pid, msg] for a message). */
+    private readonly dropped: (peer: number, entry: unknown, err: unknown) => void,
   ) {
     this.out = out && new SignalRing(out);
     this.in = inbound && new SignalRing(inbound);
@@ -121,14 +123,36 @@ export class PeerLink {
     if (transfer) this.transfer.push(...transfer);
   }
 
-  /** Posts the collected port batch, numbered. */
+  /** Posts the collected port batch, numbered. A batch that fails is never posted again: its entries go one by one. */
   flush(): void {
     if (this.items.length === 0) return;
-    const batch: PeerBatch = [this.sendSeq, ...this.items];
-    this.sendSeq = (this.sendSeq + 1) | 0;
-    this.port.postMessage(batch, this.transfer.length ? this.transfer : undefined);
+    const { items, transfer } = this;
     this.items = [];
     this.transfer = [];
+    try {
+      this.port.postMessage([this.sendSeq, ...items] satisfies PeerBatch, transfer.length ? transfer : undefined);
+      this.sendSeq = (this.sendSeq + 1) | 0;
+    } catch {
+      this.postOneByOne(items, transfer);
+    }
+  }
+
+  /** Each entry of a refused batch alone (numbered like a batch); only those that fail are dropped. */
+  private postOneByOne(items: unknown[], transfer: TransferListItem[]): void {
+    let moving: TransferListItem[] | undefined = transfer.length ? transfer : undefined;
+    for (let i = 0; i < items.length; i++) {
+      const entry = items[i];
+      const single = typeof entry === 'number' ? [entry, items[++i]] : [entry];
+      // Only a job handed over with moved buffers carries a transfer list.
+      const list = typeof entry !== 'number' && (entry as Envelope).kind === 'adopt' ? moving : undefined;
+      try {
+        this.port.postMessage([this.sendSeq, ...single] satisfies PeerBatch, list);
+        this.sendSeq = (this.sendSeq + 1) | 0;
+        if (list) moving = undefined;
+      } catch (err) {
+        this.dropped(this.peer, typeof entry === 'number' ? single : entry, err);
+      }
+    }
   }
 
   // ---- receiving ----------------------------------------------------------------------------

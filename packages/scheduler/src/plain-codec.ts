@@ -5,12 +5,13 @@
  * once, not deep-copied at the sender and structured-cloned again by `postMessage`.
  *
  * Same result as `deepCopy` (packages/runtime/src/copy.ts) for what it accepts: primitives
- * (numbers keep -0 and NaN), strings, arrays (holes read back as undefined), plain and
- * null-prototype objects (own enumerable keys, in order), and a DAG comes out as a tree.
- * Anything else (Map, Date, typed arrays, bigint, class instances, functions, cycles or data
- * nested deeper than MAX_DEPTH) makes `encode` throw NOT_PLAIN, and the caller sends the
- * message the old way (`deepCopy`, then the port), which also gives the typed error for a
- * value that cannot be cloned at all.
+ * (numbers keep -0 and NaN), strings, arrays (holes stay holes), plain and null-prototype
+ * objects (own enumerable keys, in order; they come out with Object.prototype, and an own
+ * `__proto__` key stays an own key), and every object is written once, so shared references
+ * and cycles come out as they went in. Anything else (Map, Date, typed arrays, bigint, class
+ * instances, functions, sparse arrays, data nested deeper than MAX_DEPTH) makes `value`
+ * throw NOT_PLAIN, and the caller sends the message the old way (`deepCopy`, then the port),
+ * which also gives the typed error for a value that cannot be cloned at all.
  *
  * Wire format: one tag byte per value, then its payload, unaligned, little-endian.
  */
@@ -28,9 +29,13 @@ const LATIN1 = 6;
 const UTF16 = 7;
 const ARRAY = 8;
 const OBJECT = 9;
-const NULL_PROTO_OBJECT = 10;
+/** An object met before in this value: its index in the order objects were first written. */
+const REF = 10;
+/** An array element that is not there. */
+const HOLE = 11;
 
 const MAX_DEPTH = 64;
+const hasOwn = Object.prototype.hasOwnProperty;
 /** Strings up to this length are written char by char; longer ones by Buffer.write. */
 const SHORT_STRING = 48;
 // eslint-disable-next-line no-control-regex
@@ -46,6 +51,8 @@ export class PlainWriter {
   private readonly buf: Buffer;
   pos = 0;
   limit = 0;
+  /** Objects written so far in the current value, and their index. */
+  private readonly seen = new Map<object, number>();
 
   constructor(buffer: ArrayBufferLike, byteOffset: number, byteLength: number) {
     this.bytes = new Uint8Array(buffer, byteOffset, byteLength);
@@ -53,8 +60,16 @@ export class PlainWriter {
     this.buf = Buffer.from(buffer as ArrayBuffer, byteOffset, byteLength);
   }
 
-  /** Writes `value` at `pos`; throws NOT_PLAIN or NO_ROOM (then what was written is garbage). */
-  value(value: unknown, depth = 0): void {
+  /** Writes one whole value at `pos`; throws NOT_PLAIN or NO_ROOM (then what was written is garbage). */
+  value(value: unknown): void {
+    try {
+      this.any(value, 0);
+    } finally {
+      if (this.seen.size > 0) this.seen.clear();
+    }
+  }
+
+  private any(value: unknown, depth: number): void {
     switch (typeof value) {
       case 'number':
         if ((value | 0) === value && !(value === 0 && 1 / value < 0)) {
@@ -87,13 +102,32 @@ export class PlainWriter {
           return;
         }
         if (depth >= MAX_DEPTH) throw NOT_PLAIN;
+        {
+          const index = this.seen.get(value);
+          if (index !== undefined) {
+            this.room(5);
+            this.bytes[this.pos] = REF;
+            this.view.setUint32(this.pos + 1, index, true);
+            this.pos += 5;
+            return;
+          }
+          this.seen.set(value, this.seen.size);
+        }
         if (Array.isArray(value)) {
           const n = value.length;
+          // A sparse array (deepCopy walks it by its keys) is rare: the old path.
+          if (n > 1024 && !hasOwn.call(value, n - 1)) throw NOT_PLAIN;
           this.room(5);
           this.bytes[this.pos] = ARRAY;
           this.view.setUint32(this.pos + 1, n, true);
           this.pos += 5;
-          for (let i = 0; i < n; i++) this.value(value[i], depth + 1);
+          for (let i = 0; i < n; i++) {
+            const item = value[i];
+            if (item === undefined && !hasOwn.call(value, i)) {
+              this.room(1);
+              this.bytes[this.pos++] = HOLE;
+            } else this.any(item, depth + 1);
+          }
           return;
         }
         this.object(value, depth);
@@ -109,13 +143,13 @@ export class PlainWriter {
     if (proto !== Object.prototype && proto !== null) throw NOT_PLAIN;
     this.room(5);
     const at = this.pos;
-    this.bytes[at] = proto === null ? NULL_PROTO_OBJECT : OBJECT;
+    this.bytes[at] = OBJECT;
     this.pos += 5;
     let n = 0;
     for (const key in value) {
-      if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+      if (!hasOwn.call(value, key)) continue;
       this.string(key);
-      this.value((value as Record<string, unknown>)[key], depth + 1);
+      this.any((value as Record<string, unknown>)[key], depth + 1);
       n++;
     }
     this.view.setUint32(at + 1, n, true);
@@ -176,6 +210,8 @@ export class PlainReader {
   private readonly view: DataView;
   private readonly buf: Buffer;
   pos = 0;
+  /** Objects read so far in the current value, for REF. */
+  private objects: object[] = [];
 
   constructor(buffer: ArrayBufferLike, byteOffset: number, byteLength: number) {
     this.bytes = new Uint8Array(buffer, byteOffset, byteLength);
@@ -183,7 +219,16 @@ export class PlainReader {
     this.buf = Buffer.from(buffer as ArrayBuffer, byteOffset, byteLength);
   }
 
+  /** Reads one whole value at `pos`. */
   value(): unknown {
+    try {
+      return this.any();
+    } finally {
+      if (this.objects.length > 0) this.objects = [];
+    }
+  }
+
+  private any(): unknown {
     const tag = this.bytes[this.pos++];
     switch (tag) {
       case UNDEFINED:
@@ -211,19 +256,31 @@ export class PlainReader {
         const n = this.view.getUint32(this.pos, true);
         this.pos += 4;
         const out = new Array(n);
-        for (let i = 0; i < n; i++) out[i] = this.value();
-        return out;
-      }
-      case OBJECT:
-      case NULL_PROTO_OBJECT: {
-        const n = this.view.getUint32(this.pos, true);
-        this.pos += 4;
-        const out: Record<string, unknown> = tag === OBJECT ? {} : Object.create(null);
+        this.objects.push(out);
         for (let i = 0; i < n; i++) {
-          const key = this.stringBody(this.bytes[this.pos++]);
-          out[key] = this.value();
+          if (this.bytes[this.pos] === HOLE) this.pos++;
+          else out[i] = this.any();
         }
         return out;
+      }
+      case OBJECT: {
+        const n = this.view.getUint32(this.pos, true);
+        this.pos += 4;
+        const out: Record<string, unknown> = {};
+        this.objects.push(out);
+        for (let i = 0; i < n; i++) {
+          const key = this.stringBody(this.bytes[this.pos++]);
+          const item = this.any();
+          // `out.__proto__ = x` would set the prototype: an own key stays an own key.
+          if (key === '__proto__') Object.defineProperty(out, key, { value: item, writable: true, enumerable: true, configurable: true });
+          else out[key] = item;
+        }
+        return out;
+      }
+      case REF: {
+        const index = this.view.getUint32(this.pos, true);
+        this.pos += 4;
+        return this.objects[index];
       }
       default:
         throw new Error(`beamjs: corrupt signal ring (tag ${tag} at ${this.pos - 1})`);

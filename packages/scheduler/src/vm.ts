@@ -1,6 +1,7 @@
+import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
+import { MessageChannel, Worker, isMainThread, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import {
   BeamError,
@@ -25,6 +26,7 @@ import {
   type RuntimeEvent,
   type ServerRef,
   type ServerTypes,
+  type SpawnOptions,
 } from '@beamjs/runtime';
 import { Directory, MAIN_NODE, NO_OWNER, ownerOf } from './directory.js';
 import { JobRing } from './job-ring.js';
@@ -36,8 +38,18 @@ import type { PeerWiring } from './peer-link.js';
 import { DEFAULT_SIGNAL_RING_BYTES, SignalRing } from './signal-ring.js';
 import { nodeEndpoint } from './comlink-port.js';
 import { cancelFlagsBuffer } from './cancel.js';
+import { isTypeScriptFile, missingTsxError, tsxAvailable } from './typescript.js';
+import { MainThreadWaits } from './main-waits.js';
+import { inSchedulerThread } from './thread-role.js';
+import { startWorker, workerExecArgv } from './exec-argv.js';
 import { JobBoard, type RunOptions, type MapOptions } from './jobs.js';
 import type { Connect, SchedulerControl, SchedulerEvent, SchedulerInit, SchedulerStats } from './protocol.js';
+
+/** `vm.spawnWith`'s options: those of `ctx.spawnWith`, and the scheduler to start on. */
+export interface VMSpawnOptions extends SpawnOptions {
+  /** Start on this scheduler (0 .. schedulers-1) instead of wherever there is room. */
+  scheduler?: number;
+}
 
 export interface VMOptions {
   /** Scheduler threads (default: `os.availableParallelism()`; 1 is allowed). */
@@ -62,19 +74,53 @@ export interface VMOptions {
   balanceIntervalMs?: number;
   /** Most live processes at once in the whole VM (default 4,194,304). */
   maxProcesses?: number;
+  /**
+   * Keep the Node process alive while the VM runs, even with nothing pending (default false:
+   * like piscina, a VM with no job, call or receive in flight for the main thread lets Node
+   * exit; `vm.stop()` is still the clean way out). Set it for servers whose work arrives later.
+   */
+  keepAlive?: boolean;
+  /**
+   * Most `vm.run` jobs waiting for a scheduler at once; one more rejects with ERR_QUEUE_FULL
+   * (backpressure, as piscina's maxQueue). Default Infinity. `vm.map` bounds itself (`concurrency`).
+   */
+  maxQueue?: number;
 }
 
-export type VMEvent =
-  | (RuntimeEvent & { scheduler: number })
-  | { type: 'scheduler_down'; scheduler: number; cause: string; processes: number; replaced: boolean };
+export type VMEvent = (RuntimeEvent & { scheduler: number }) | SchedulerDown;
+
+/**
+ * A scheduler thread ended while the VM ran: its `processes` exited with it (reason
+ * `{ schedulerDown, cause }`). `hardCancelled` is the job whose hard cancellation stopped it
+ * on purpose (then `processes` counts that job too).
+ */
+export interface SchedulerDown {
+  type: 'scheduler_down';
+  scheduler: number;
+  cause: string;
+  processes: number;
+  replaced: boolean;
+  hardCancelled?: number;
+}
+
+/**
+ * The VM's events: `'schedulerDown'` for every scheduler thread that ends while the VM runs,
+ * and `'error'` (a BeamError ERR_SCHEDULER_DOWN) for one that died unintended — emitted only
+ * when you listen for it, so an unwatched VM never throws from the event.
+ */
+export interface VMEvents {
+  schedulerDown: [SchedulerDown];
+  error: [BeamError & { scheduler: number; processes: number }];
+}
 
 interface SchedulerThread {
   id: number;
   worker: Worker;
   control: Comlink.Remote<SchedulerControl>;
   controlPort: MessagePort;
-  /** Why it is being stopped on purpose (hard cancellation), if so. */
+  /** Why it is being stopped on purpose (hard cancellation), if so, and for which job. */
   killCause?: string;
+  killedFor?: number;
   alive: boolean;
 }
 
@@ -84,7 +130,7 @@ const WORKER_ENTRY = new URL('./worker-entry.js', import.meta.url);
  * A running VM: one scheduler thread per core and the main thread's own node. Create it with
  * {@link startVM}; the main thread takes part as a process with a mailbox (`vm.self`).
  */
-export class VM {
+export class VM extends EventEmitter<VMEvents> {
   readonly schedulers: number;
   /** The main thread's mailbox, as a full process context: spawn, send, receive, link, monitor... It accepts any message. */
   readonly context: Context<any>;
@@ -99,15 +145,19 @@ export class VM {
   private readonly cancel: SharedArrayBuffer;
   private readonly directory: Directory;
   private readonly names: SharedNames;
+  /** Set once stop() (or a failed start) begins: the threads that end from then on are not deaths. */
   private stopping = false;
-  private stopped = false;
+  private stopped: Promise<void> | undefined;
+  private readonly waits: MainThreadWaits;
   private readonly pendingReady = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
   private readonly exitWatchers = new Map<Ref, (reason: ExitReason) => void>();
   private readonly watcher: Context<unknown>;
   private readonly onReport: (event: VMEvent) => void;
 
-  private constructor(private readonly options: Required<Omit<VMOptions, 'resourceLimits' | 'onReport'>> & VMOptions) {
+  private constructor(private readonly options: Required<Omit<VMOptions, 'resourceLimits' | 'onReport'>> & VMOptions & { execArgv: string[] }) {
+    super();
     this.schedulers = options.schedulers;
+    this.waits = new MainThreadWaits(options.keepAlive);
     this.onReport = options.onReport ?? defaultVMReporter;
     this.directory = new Directory(Directory.create(options.maxProcesses));
     this.names = new SharedNames(SharedNames.create());
@@ -129,13 +179,28 @@ export class VM {
     this.runtime = new Runtime(this.host, { longScheduleMs: options.longScheduleMs });
     this.host.runtime = this.runtime;
     this.context = this.mailbox();
-    this.watcher = this.mailbox();
-    this.jobs = new JobBoard(this.mailbox(), this.cancel, this.directory, this.host, (pid, cause) => this.killOwnerOf(pid, cause));
+    this.watcher = this.internalMailbox();
+    this.jobs = new JobBoard(
+      this.internalMailbox(),
+      this.cancel,
+      this.directory,
+      this.host,
+      (pid, cause) => this.killOwnerOf(pid, cause),
+      () => this.waits.hold(),
+      options.maxQueue,
+    );
     void this.watchExits();
   }
 
   /** @internal use {@link startVM} */
   static async start(options: VMOptions = {}): Promise<VM> {
+    if (inSchedulerThread()) {
+      throw new BeamError(
+        'ERR_VM_IN_SCHEDULER',
+        `startVM() was called inside a beamjs scheduler thread: every scheduler imports the modules that hold your definitions, so a module that starts a VM at its top level would start VMs without end. ` +
+          `Move the startVM() call under if (isMainThread) { ... } (from node:worker_threads), or into a module the definitions do not import (your program's entry).`,
+      );
+    }
     const schedulers = options.schedulers ?? os.availableParallelism();
     if (!Number.isInteger(schedulers) || schedulers < 1 || schedulers > 120) {
       throw new BeamError('ERR_INVALID_OPTION', `schedulers must be a whole number from 1 to 120, got ${String(options.schedulers)}`);
@@ -143,7 +208,14 @@ export class VM {
     if (options.stealAfterMs !== undefined && !(typeof options.stealAfterMs === 'number' && options.stealAfterMs >= 0)) {
       throw new BeamError('ERR_INVALID_OPTION', `stealAfterMs must be a number of milliseconds >= 0, got ${String(options.stealAfterMs)}`);
     }
+    const maxQueue = options.maxQueue ?? Infinity;
+    if (!(maxQueue === Infinity || (Number.isInteger(maxQueue) && maxQueue >= 0))) {
+      throw new BeamError('ERR_INVALID_OPTION', `maxQueue must be a whole number >= 0 or Infinity, got ${String(options.maxQueue)}`);
+    }
+    const execArgv = workerExecArgv(process.execArgv, options.resourceLimits);
     const modules = (options.modules ?? []).map(toModuleUrl);
+    const typescript = modules.find(isTypeScriptFile);
+    if (typescript !== undefined && !tsxAvailable()) throw missingTsxError(typescript);
     const vm = new VM({
       schedulers,
       modules,
@@ -152,13 +224,21 @@ export class VM {
       stealAfterMs: options.stealAfterMs ?? 1,
       balanceIntervalMs: options.balanceIntervalMs ?? 50,
       maxProcesses: options.maxProcesses ?? SLOT_SPACE,
+      keepAlive: options.keepAlive ?? false,
+      maxQueue,
       onReport: options.onReport,
-      resourceLimits: options.resourceLimits,
+      resourceLimits: execArgv.resourceLimits,
+      execArgv: execArgv.execArgv,
     });
+    // Starting is work in flight for the main thread: it holds Node alive until the threads are ready.
+    const starting = vm.waits.hold();
     try {
       await vm.startThreads();
+      starting();
     } catch (err) {
+      starting();
       await vm.terminateAll();
+      vm.waits.close();
       throw err;
     }
     return vm;
@@ -228,14 +308,13 @@ export class VM {
       stealAfterMs: this.options.stealAfterMs,
       balanceIntervalMs: this.options.balanceIntervalMs,
     };
-    const worker = new Worker(WORKER_ENTRY, {
+    const worker = startWorker(WORKER_ENTRY, {
       workerData: init,
       resourceLimits: this.options.resourceLimits,
-      execArgv: workerExecArgv(),
+      execArgv: this.options.execArgv,
       name: `beamjs scheduler ${id}`,
     });
     const control = new MessageChannel();
-    control.port1.unref();
     const thread: SchedulerThread = {
       id,
       worker,
@@ -243,6 +322,9 @@ export class VM {
       controlPort: control.port1,
       alive: true,
     };
+    // After wrap: adding a 'message' listener refs a port again. Requests on it hold Node
+    // alive through MainThreadWaits instead.
+    control.port1.unref();
     this.threads[id] = thread;
     const ready = new Promise<void>((resolve, reject) => this.pendingReady.set(id, { resolve, reject }));
     worker.on('message', (event: SchedulerEvent) => this.onSchedulerEvent(event));
@@ -299,6 +381,7 @@ export class VM {
     }
     if (this.stopping) return;
     const cause = thread.killCause ?? (error ? `${(error as { code?: string }).code ?? error.name}: ${error.message}` : `thread exited with code ${code}`);
+    const hardCancelled = thread.killedFor;
     const dead: number[] = [];
     const high = this.directory.highWater;
     for (let slot = 1; slot < high; slot++) {
@@ -314,8 +397,21 @@ export class VM {
     for (const other of this.threads) if (other.alive && this.isRunning(other)) void other.control.peerDied(thread.id, dead, cause);
     thread.controlPort.close();
     this.rings[thread.id] = JobRing.create();
-    this.onReport({ type: 'scheduler_down', scheduler: thread.id, cause, processes: dead.length, replaced: true });
-    this.replaceThread(thread.id).catch((err) => this.onReport({ type: 'scheduler_down', scheduler: thread.id, cause: String(err), processes: 0, replaced: false }));
+    this.schedulerDown({ type: 'scheduler_down', scheduler: thread.id, cause, processes: dead.length, replaced: true, ...(hardCancelled === undefined ? {} : { hardCancelled }) });
+    this.replaceThread(thread.id).catch((err) => this.schedulerDown({ type: 'scheduler_down', scheduler: thread.id, cause: String(err), processes: 0, replaced: false }));
+  }
+
+  /** Reports a scheduler's end and tells listeners: 'schedulerDown' always, 'error' when it was not intended. */
+  private schedulerDown(event: SchedulerDown): void {
+    this.onReport(event);
+    this.emit('schedulerDown', event);
+    if (event.hardCancelled === undefined && this.listenerCount('error') > 0) {
+      const error = new BeamError(
+        'ERR_SCHEDULER_DOWN',
+        `scheduler ${event.scheduler} died (${event.cause}); ${event.processes} processes exited with it${event.replaced ? '; a new scheduler replaces it' : ''}`,
+      );
+      this.emit('error', Object.assign(error, { scheduler: event.scheduler, processes: event.processes }));
+    }
   }
 
   /** Stops the scheduler thread that runs `pid` (hard cancellation); it is replaced. */
@@ -324,13 +420,25 @@ export class VM {
     const thread = this.threads[owner];
     if (!thread || !thread.alive || owner === MAIN_NODE) return;
     thread.killCause = cause;
+    thread.killedFor = pid;
     void thread.worker.terminate();
   }
 
   // ---- the main thread as a process ---------------------------------------------------------
 
-  /** A new mailbox for the program's code, with its own pid (close it with `ctx.exit()`). */
+  /**
+   * A new mailbox for the program's code, with its own pid (close it with `ctx.exit()`). While
+   * one of its receives waits, Node stays alive; `vm.stop()` rejects it with ERR_VM_STOPPED.
+   */
   mailbox<Msg = unknown>(): Context<Msg> {
+    const ctx = this.internalMailbox<Msg>();
+    const receive = ctx.receive.bind(ctx) as (...args: unknown[]) => Promise<unknown>;
+    (ctx as { receive: (...args: unknown[]) => Promise<unknown> }).receive = (...args) => this.waits.track(receive(...args));
+    return ctx;
+  }
+
+  /** A mailbox for the VM's own listeners (job replies, exit watchers): its endless receive neither holds Node alive nor fails on stop. */
+  private internalMailbox<Msg = unknown>(): Context<Msg> {
     const ctx = this.runtime.mailbox<Msg>();
     this.directory.started(ctx.self, 0);
     return ctx;
@@ -349,18 +457,37 @@ export class VM {
   /**
    * Spawns on a given scheduler (0 .. schedulers-1) instead of wherever there is room. The
    * process starts there; a coroutine stays there, a behaviour process may still be moved
-   * later by load balancing.
+   * later by load balancing. For a link, monitor or name at birth: `spawnWith(def, args, { scheduler, ... })`.
    */
   spawnOn<D extends Definition>(scheduler: number, def: D, ...args: ArgsOf<D>): Pid<MessageOf<D>> {
     this.checkRunning();
     assertDefinition(def, 'vm.spawnOn');
-    if (!Number.isInteger(scheduler) || scheduler < 0 || scheduler >= this.schedulers) {
-      throw new BeamError('ERR_INVALID_ARGUMENT', `spawnOn needs a scheduler id from 0 to ${this.schedulers - 1}, got ${String(scheduler)}`);
-    }
+    this.checkSchedulerId(scheduler, 'spawnOn');
     const copied = deepCopy(args);
     const pid = this.host.allocatePid();
     this.host.handOffNew({ pid, key: def.key, args: copied, links: [], monitoredBy: [], parent: undefined, name: undefined }, [], scheduler);
     return pid as Pid<MessageOf<D>>;
+  }
+
+  /**
+   * `ctx.spawnWith` for the main thread: `{ link, name, monitor }` are set atomically at birth
+   * (with `monitor: true` it returns `[pid, ref]`, and the DOWN reaches `vm.context`), and
+   * `scheduler` starts the process on that scheduler, as `spawnOn` does.
+   */
+  spawnWith<D extends Definition>(def: D, args: ArgsOf<D>, options: VMSpawnOptions & { monitor: true }): [Pid<MessageOf<D>>, Ref];
+  spawnWith<D extends Definition>(def: D, args: ArgsOf<D>, options?: VMSpawnOptions): Pid<MessageOf<D>>;
+  spawnWith(def: Definition, args: unknown[], options: VMSpawnOptions = {}): AnyPid | [AnyPid, Ref] {
+    this.checkRunning();
+    const { scheduler, ...spawnOptions } = options ?? {};
+    if (scheduler === undefined) return this.context.spawnWith(def, args as never, spawnOptions);
+    this.checkSchedulerId(scheduler, 'vm.spawnWith');
+    return this.runtime.spawnAs(this.context.self, def, args, spawnOptions, 'vm.spawnWith', (job) => this.host.handOffNew(job, [], scheduler));
+  }
+
+  private checkSchedulerId(scheduler: unknown, where: string): asserts scheduler is number {
+    if (!Number.isInteger(scheduler) || (scheduler as number) < 0 || (scheduler as number) >= this.schedulers) {
+      throw new BeamError('ERR_INVALID_ARGUMENT', `${where} needs a scheduler id from 0 to ${this.schedulers - 1}, got ${String(scheduler)}`);
+    }
   }
 
   send<M>(to: Dest<M>, msg: NoInfer<M>): void {
@@ -411,7 +538,8 @@ export class VM {
 
   /** Resolves with the exit reason of `pid` when it exits (at once with `noproc` if it is gone). */
   waitFor(pid: AnyPid): Promise<ExitReason> {
-    return new Promise((resolve) => this.exitWatchers.set(this.watcher.monitor(pid), resolve));
+    if (this.stopping) return Promise.reject(MainThreadWaits.stoppedError());
+    return this.waits.track(new Promise((resolve) => this.exitWatchers.set(this.watcher.monitor(pid), resolve)));
   }
 
   private async watchExits(): Promise<void> {
@@ -472,6 +600,20 @@ export class VM {
 
   // ---- introspection --------------------------------------------------------------------------
 
+  /**
+   * The share of the schedulers' time spent running processes since they started, from 0 to 1
+   * (piscina's `utilization`): the mean over the scheduler threads, read from shared memory.
+   */
+  get utilization(): number {
+    const stats = this.statsNow();
+    return stats.length ? stats.reduce((sum, s) => sum + s.utilization, 0) / stats.length : 0;
+  }
+
+  /** Jobs (`vm.run`, `vm.map` chunks) started from this thread that wait for a scheduler: none has begun running them yet. */
+  get queueSize(): number {
+    return this.jobs.queueSize;
+  }
+
   /** Per-scheduler counters, read from shared memory: they answer even while a scheduler is busy. */
   statsNow(): SchedulerStats[] {
     return this.threads.map((t) => this.statsBlock.read(t.id));
@@ -479,7 +621,7 @@ export class VM {
 
   /** Fresh per-scheduler counters (each scheduler writes its own first; a busy one answers when it can). */
   async stats(): Promise<SchedulerStats[]> {
-    return Promise.all(this.threads.map((t) => (this.isRunning(t) ? t.control.stats() : this.statsBlock.read(t.id))));
+    return this.waits.track(Promise.all(this.threads.map((t) => (this.isRunning(t) ? t.control.stats() : this.statsBlock.read(t.id)))));
   }
 
   /** Which scheduler runs `pid` now (undefined if dead; MAIN_NODE for main-thread mailboxes). */
@@ -493,12 +635,12 @@ export class VM {
     if (owner === MAIN_NODE) return this.runtime.processInfo(pid);
     const thread = this.threads[owner];
     if (!thread || !this.isRunning(thread)) return undefined;
-    return thread.control.processInfo(pid);
+    return this.waits.track(thread.control.processInfo(pid));
   }
 
   /** Pids of every live process, on every scheduler. */
   async processes(): Promise<AnyPid[]> {
-    const lists = await Promise.all(this.threads.filter((t) => this.isRunning(t)).map((t) => t.control.processes()));
+    const lists = await this.waits.track(Promise.all(this.threads.filter((t) => this.isRunning(t)).map((t) => t.control.processes())));
     return lists.flat();
   }
 
@@ -510,7 +652,7 @@ export class VM {
     const owner = this.directory.ownerOfPid(pid);
     const thread = this.threads[owner];
     if (!thread || !this.isRunning(thread) || owner === to || !this.threads[to]) return false;
-    return thread.control.migrate(pid, to);
+    return this.waits.track(thread.control.migrate(pid, to));
   }
 
   // ---- shutdown -------------------------------------------------------------------------------
@@ -519,17 +661,31 @@ export class VM {
    * Stops the VM: every process gets the exit signal `shutdown` (those trapping exits may clean
    * up, for `timeoutMs`), then the threads end. Afterwards nothing of the VM keeps Node alive.
    */
-  async stop(timeoutMs = 5000): Promise<void> {
-    if (this.stopped || this.stopping) return;
+  stop(timeoutMs = 5000): Promise<void> {
+    // Every caller, the first or a concurrent one, gets the same promise: it resolves once the VM has stopped.
+    this.stopped ??= this.shutdown(timeoutMs);
+    return this.stopped;
+  }
+
+  private async shutdown(timeoutMs: number): Promise<void> {
     this.stopping = true;
+    // Whatever the program still waits for settles now, before any process exits (so no DOWN races it).
+    this.waits.rejectPending(MainThreadWaits.stoppedError(), false);
     this.jobs.close(new BeamError('ERR_VM_STOPPED', 'the VM was stopped before this job finished'));
-    await Promise.all(
-      this.threads.filter((t) => this.isRunning(t)).map((t) => Promise.race([t.control.shutdown(timeoutMs), delay(timeoutMs + 1000)])),
-    );
-    await this.runtime.stop(0);
-    this.host.flush();
-    await this.terminateAll();
-    this.stopped = true;
+    const release = this.waits.hold();
+    try {
+      await Promise.all(
+        this.threads.filter((t) => this.isRunning(t)).map((t) => Promise.race([t.control.shutdown(timeoutMs), delay(timeoutMs + 1000)])),
+      );
+      await this.runtime.stop(0);
+      this.host.flush();
+      await this.terminateAll();
+    } finally {
+      release();
+      // Receives begun while the processes shut down (watching them go) end here at the latest.
+      this.waits.rejectPending(MainThreadWaits.stoppedError(), true);
+      this.waits.close();
+    }
   }
 
   private async terminateAll(): Promise<void> {
@@ -575,27 +731,17 @@ function toModuleUrl(module: string | URL): string {
   return pathToFileURL(module).href;
 }
 
-/** Loader flags (tsx's --import, --loader) do not work in workers (tsx #354); the bootstrap registers tsx itself. */
-function workerExecArgv(): string[] {
-  const out: string[] = [];
-  const args = process.execArgv;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (/^--(import|loader|experimental-loader|require)$/.test(arg) || arg === '-r') {
-      i++;
-      continue;
-    }
-    if (/^--(import|loader|experimental-loader|require)=/.test(arg)) continue;
-    out.push(arg);
-  }
-  return out;
-}
-
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 function defaultVMReporter(event: VMEvent): void {
+  if (event.type === 'scheduler_down' && event.hardCancelled !== undefined) {
+    // Intended: not an error. Worth a word only if it took other processes with it.
+    const others = event.processes - 1;
+    if (others > 0) console.warn(`[warning] scheduler ${event.scheduler} was replaced to hard-cancel job ${event.hardCancelled}; ${others} other processes on it exited with it`);
+    return;
+  }
   if (event.type === 'scheduler_down') {
     console.error(`[error] scheduler ${event.scheduler} died (${event.cause}); ${event.processes} processes exited with it${event.replaced ? '; a new scheduler replaces it' : ''}`);
     return;

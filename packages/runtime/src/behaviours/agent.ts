@@ -1,11 +1,13 @@
 import type { Context } from '../context.js';
-import { assertDefinition, closureError, loadDefinition, makeKey, lookupDefinition, splitKey, type ArgsOf, type Definition, type ProcessDefinition, type ResultOf } from '../definition.js';
+import { assertDefinition, claimKey, closureError, loadDefinition, makeKey, lookupDefinition, splitKey, type ArgsOf, type Definition, type ProcessDefinition, type ResultOf } from '../definition.js';
 import { BeamError, checkTimeout, describe } from '../errors.js';
 import type { AnyPid, Pid } from '../pid.js';
 import type { ExitReason } from '../reasons.js';
 import { chain, type Awaitable } from './async.js';
 import { call, cast as genCast, define, startServer, stop as genStop } from './gen-server.js';
 import type { ServerDefinition } from './gen-server-types.js';
+import { childSpecOf, type ChildSpecOptions } from './child-spec-of.js';
+import type { ChildSpec } from './child-spec.js';
 
 /**
  * Agent: a process that holds a state, read and changed by functions that run inside it, as in
@@ -101,6 +103,7 @@ export function defineFn<S, A extends unknown[], R>(moduleUrl: string, name: str
   if (typeof fn !== 'function') {
     throw new BeamError('ERR_INVALID_ARGUMENT', `Agent.defineFn(${JSON.stringify(name)}) needs a function (state, ...args) => result, got ${describe(fn)}`);
   }
+  claimKey('agent-fn', key, moduleUrl, 'Agent.defineFn');
   fns.set(key, fn as (state: unknown, ...args: unknown[]) => unknown);
   return Object.freeze({ kind: 'agent-fn', key, name }) as AgentFn<S, A, R>;
 }
@@ -253,6 +256,18 @@ export function cast<S, A extends unknown[]>(ctx: Ctx, agent: AgentRef<S>, fn: A
  */
 export function stop(ctx: Ctx, agent: Agent<unknown> | AgentName<unknown> | string, reason: ExitReason = 'normal', timeout?: number): Promise<void> {
   return genStop(ctx, agent as never, reason, timeout);
+}
+
+/**
+ * A child spec that runs an agent under a supervisor, its state made by `def(...args)`:
+ * `Supervisor.startLink(ctx, [Agent.childSpec(empty, [], { name: 'scores' })])`. The default id
+ * is the definition's name. (A bare `{ start: { def: empty } }` would run `empty` as a process
+ * that returns at once, and be restarted until the supervisor gives up.)
+ */
+export function childSpec<D extends AgentInit>(def: D, args: ArgsOf<D>, options: ChildSpecOptions = {}): ChildSpec {
+  assertDefinition(def, 'Agent.childSpec');
+  if (def.kind !== 'process') throw notAProcess(def);
+  return childSpecOf(server, [def.key, args] as never, { ...options, id: options.id ?? (typeof options.name === 'string' ? options.name : def.name) });
 }
 
 /** The agent, with calls that wait `timeout` ms (instead of 5000) for the agent to answer. */

@@ -7,6 +7,7 @@ import { ExitError } from './errors.js';
 import { isServerDefinition } from './gen-server-loop.js';
 import { startServer } from './gen-server.js';
 import { isDownFor, isExitFrom } from './messages.js';
+import { isViaName, via } from './via.js';
 import type { ChildSpecData, Shutdown } from './child-spec.js';
 
 /**
@@ -31,7 +32,16 @@ export async function startChildProcess(ctx: Ctx, spec: ChildSpecData): Promise<
     if (isServerDefinition(def)) {
       return { ok: await startServer(ctx, def, spec.start.args, { name: spec.start.regName }, true) };
     }
-    return { ok: ctx.spawnWith(def, spec.start.args as never, { link: true, name: spec.start.regName }) };
+    const regName = spec.start.regName;
+    if (!isViaName(regName)) return { ok: ctx.spawnWith(def, spec.start.args as never, { link: true, name: regName }) };
+    const pid = ctx.spawnLink(def, ...(spec.start.args as never[]));
+    try {
+      await via().register(ctx, regName, pid);
+    } catch (err) {
+      await shutdownChild(ctx, pid, 'brutal_kill');
+      throw err;
+    }
+    return { ok: pid };
   } catch (err) {
     // The supervisor itself was killed meanwhile: unwind, do not report a child failure.
     if (err instanceof ProcessExit) throw err;

@@ -1,6 +1,7 @@
 import { BeamError, describe } from '../errors.js';
 import { assertDefinition, type ArgsOf, type Definition } from '../definition.js';
 import type { Boot } from './messages.js';
+import { isViaName, type ViaName } from './via.js';
 
 /**
  * Child specifications, as in OTP: what a supervisor starts, when it restarts it, and how it
@@ -24,7 +25,7 @@ export interface ChildSpec<D extends Definition = Definition> {
    * What to start: a GenServer definition (started with the init handshake, so a failed `init`
    * is a failed start), or a process/actor definition (spawned and linked). `name` registers it.
    */
-  start: { def: D; args?: ChildArgs<D>; name?: string };
+  start: { def: D; args?: ChildArgs<D>; name?: string | ViaName };
   /** Default `permanent`. */
   restart?: RestartType;
   /** Default 5000 ms for a worker, `infinity` for a supervisor. */
@@ -36,7 +37,7 @@ export interface ChildSpec<D extends Definition = Definition> {
 /** A child spec as the supervisor keeps it: plain data, the definition by its key. */
 export interface ChildSpecData {
   id: string;
-  start: { key: string; name: string; args: unknown[]; regName: string | undefined };
+  start: { key: string; name: string; args: unknown[]; regName: string | ViaName | undefined };
   restart: RestartType;
   shutdown: Shutdown;
   type: ChildType;
@@ -58,8 +59,8 @@ export function toChildData(spec: ChildSpec, where: string, requireId = true): C
   const args = spec.start.args ?? [];
   if (!Array.isArray(args)) throw invalid(where, `${label}'s start.args must be an array, got ${describe(args)}`);
   const regName = spec.start.name;
-  if (regName !== undefined && (typeof regName !== 'string' || regName === '')) {
-    throw invalid(where, `${label}'s start.name must be a non-empty string, got ${describe(regName)}`);
+  if (regName !== undefined && !isViaName(regName) && (typeof regName !== 'string' || regName === '')) {
+    throw invalid(where, `${label}'s start.name must be a non-empty string or Registry.via(registry, key), got ${describe(regName)}`);
   }
   const restart = spec.restart ?? 'permanent';
   if (!RESTARTS.includes(restart)) throw invalid(where, `${label}'s restart must be permanent, transient or temporary, got ${describe(restart)}`);

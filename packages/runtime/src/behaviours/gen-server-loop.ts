@@ -1,9 +1,10 @@
 import { defineActor, isDefinition } from '../definition.js';
-import { BeamError, describe } from '../errors.js';
+import { BeamError } from '../errors.js';
 import { ProcessExit } from '../process.js';
 import { crashReason, isExitMessage, type ExitReason } from '../reasons.js';
 import type { Context } from '../context.js';
 import { attempt, chain, type Awaitable } from './async.js';
+import { preview } from './plain.js';
 import { isBoot, isGenMessage, type Boot, type CallMessage, type FromData } from './messages.js';
 import type { ServerBox, ServerCallbacks, ServerDefinition, ServerTypes } from './gen-server-types.js';
 
@@ -210,14 +211,4 @@ function badReturn(server: string, callback: string, expected: string, got: unkn
 
 function missing(server: string, callback: string, what: string, value: unknown): BeamError {
   return new BeamError('ERR_INVALID_ARGUMENT', `GenServer ${server} has no ${callback} for ${what} ${preview(value)}: define ${callback} in its callbacks`);
-}
-
-function preview(value: unknown): string {
-  try {
-    const text = JSON.stringify(value);
-    if (text !== undefined) return text.length > 120 ? `${text.slice(0, 117)}...` : text;
-  } catch {
-    // Not JSON: describe it instead.
-  }
-  return describe(value);
 }

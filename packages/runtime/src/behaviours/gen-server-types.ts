@@ -4,6 +4,7 @@ import type { Pid, Ref } from '../pid.js';
 import type { ExitReason } from '../reasons.js';
 import type { Awaitable } from './async.js';
 import type { Boot } from './messages.js';
+import type { ViaName } from './via.js';
 
 /**
  * The types of one server, in one place, so that its definition and every call site agree:
@@ -65,8 +66,8 @@ export type Server<T extends ServerTypes = {}> = Pid<InfoOf<T>> & { readonly [se
 /** A registered name that remembers its server's types: see `GenServer.named`. */
 export type ServerName<T extends ServerTypes = {}> = string & { readonly [serverTypes]?: T };
 
-/** A server to talk to: its pid or its registered name. */
-export type ServerRef<T extends ServerTypes = {}> = Server<T> | ServerName<T>;
+/** A server to talk to: its pid, its registered name, or its `{ via: registry, key }` name. */
+export type ServerRef<T extends ServerTypes = {}> = Server<T> | ServerName<T> | ViaName<T>;
 
 /**
  * Who is waiting for a reply: plain data (the caller's pid and the call's tag), so a server may
@@ -140,8 +141,8 @@ export type ServerDefinition<T extends ServerTypes = {}> = ActorDefinition<unkno
 };
 
 export interface StartOptions {
-  /** Register the server under this name (an error if the name is taken). */
-  name?: string;
+  /** Register the server under this name, or under a key of a Registry (`Registry.via(registry, key)`); ERR_NAME_TAKEN if taken. */
+  name?: string | ViaName;
   /** How long `init` may take, in ms (default: forever). Past it the server is killed. */
   timeout?: number;
 }

@@ -4,8 +4,11 @@ import type { Definition } from '../definition.js';
 import { pidToString, type AnyPid, type Pid } from '../pid.js';
 import { formatReason, type ExitReason } from '../reasons.js';
 import { ExitError } from './errors.js';
+import { childSpecOf, type ChildSpecOptions } from './child-spec-of.js';
+import type { ChildSpec } from './child-spec.js';
 import { isAckFor, isDownFor, isExitFrom, isReplyTo, type Boot } from './messages.js';
 import { isServerDefinition, sendReply } from './gen-server-loop.js';
+import { isViaName, via, viaLabel, type ViaName } from './via.js';
 import type {
   CastOf,
   FieldsOf,
@@ -69,8 +72,11 @@ export async function startServer(ctx: Ctx, def: Definition, args: unknown[], op
   const timeout = checkTimeout(options.timeout);
   const tag = ctx.makeRef();
   const boot: Boot = { $gen: 'boot', starter: ctx.self, tag, parent: link ? ctx.self : undefined };
-  const pid = ctx.spawnWith(def, [boot, ...args] as never, { link, name: options.name });
-  const ref = ctx.monitor(pid);
+  const viaName = isViaName(options.name) ? options.name : undefined;
+  // Monitored (and linked) from birth: a monitor set after the spawn could find the server
+  // already dead on another scheduler and produce a `noproc` DOWN that overtakes its ack.
+  const [pid, ref] = ctx.spawnWith(def, [boot, ...args] as never, { link, name: viaName ? undefined : (options.name as string | undefined), monitor: true });
+  if (viaName) await registerVia(ctx, viaName, pid, ref, link);
   const msg = await ctx.receive((m) => isAckFor(m, tag) || isDownFor(m, ref), timeout);
   if (msg === TIMEOUT) {
     if (link) ctx.unlink(pid);
@@ -93,6 +99,23 @@ export async function startServer(ctx: Ctx, def: Definition, args: unknown[], op
     await flushExit(ctx, pid);
   }
   throw new ExitError('ERR_INIT_FAILED', `${def.name} exited before its init returned: ${formatReason(msg.reason)}`, msg.reason);
+}
+
+/**
+ * A via name is registered by the starter once the pid exists, before `start` returns (the
+ * registry links the server, so its key goes when it exits). Taken: the server is killed, and
+ * nothing of it is left in the starter's mailbox.
+ */
+async function registerVia(ctx: Ctx, name: ViaName, pid: AnyPid, ref: number, link: boolean): Promise<void> {
+  try {
+    await via().register(ctx, name, pid);
+  } catch (err) {
+    if (link) ctx.unlink(pid);
+    ctx.exit(pid, 'kill');
+    ctx.demonitor(ref, { flush: true });
+    await flushExit(ctx, pid);
+    throw err;
+  }
 }
 
 /**
@@ -120,7 +143,7 @@ export function call<C extends object, K extends keyof C & string>(
 export function call(ctx: Ctx, server: ServerRef<{ calls?: undefined }>, request: unknown, timeout?: number): Promise<unknown>;
 export async function call(ctx: Ctx, server: unknown, request: unknown, timeout: number = 5000): Promise<unknown> {
   const ms = checkTimeout(timeout);
-  const pid = resolve(ctx, server, 'call');
+  const pid = await resolveAsync(ctx, server, 'call');
   if (pid === ctx.self) {
     throw new BeamError('ERR_INVALID_ARGUMENT', `process ${pidToString(pid)} called itself: it would wait forever for its own reply; run the code directly instead`);
   }
@@ -154,6 +177,7 @@ export async function call(ctx: Ctx, server: unknown, request: unknown, timeout:
  * fails: a dead server or an unregistered name just loses the message.
  */
 export function cast<T extends ServerTypes>(ctx: Ctx, server: ServerRef<T>, request: CastOf<T>): void {
+  if (isViaName(server)) return via().forward(ctx, server, { $gen: 'cast', request });
   const pid = typeof server === 'string' ? ctx.whereis(server) : server;
   if (pid === undefined) return;
   ctx.send(pid, { $gen: 'cast', request });
@@ -180,7 +204,7 @@ export function reply<R>(ctx: Ctx, from: From<R>, value: NoInfer<R>): void {
  */
 export async function stop(ctx: Ctx, server: ServerRef<any> | Pid<any>, reason: ExitReason = 'normal', timeout?: number): Promise<void> {
   const ms = checkTimeout(timeout);
-  const pid = resolve(ctx, server, 'stop');
+  const pid = await resolveAsync(ctx, server, 'stop');
   const ref = ctx.monitor(pid);
   ctx.send(pid, { $gen: 'stop', reason });
   const msg = await ctx.receive((m) => isDownFor(m, ref), ms);
@@ -193,6 +217,11 @@ export async function stop(ctx: Ctx, server: ServerRef<any> | Pid<any>, reason: 
   if (!sameReason(actual, reason)) {
     throw new ExitError('ERR_CALL_EXIT', `${label(server, pid)} exited with ${formatReason(actual)} instead of ${formatReason(reason)}`, actual);
   }
+}
+
+/** A child spec that runs the server under a supervisor: `GenServer.childSpec(cache, [1000], { name: 'cache' })`. */
+export function childSpec<T extends ServerTypes>(def: ServerDefinition<T>, args: StartArgsOf<T>, options?: ChildSpecOptions): ChildSpec<ServerDefinition<T>> {
+  return childSpecOf(def, args as never, options);
 }
 
 /** The pid registered under `name`, typed as the server it names (undefined if none). */
@@ -208,6 +237,14 @@ export function named<T extends ServerTypes>(name: string): ServerName<T> {
   return name as ServerName<T>;
 }
 
+/** A pid, a registered name, or a via name (looked up in its registry) to a pid; ERR_NOPROC if nobody has the name. */
+async function resolveAsync(ctx: Ctx, server: unknown, what: string): Promise<AnyPid> {
+  if (!isViaName(server)) return resolve(ctx, server, what);
+  const pid = await via().whereis(ctx, server);
+  if (pid === undefined) throw noproc(server, undefined);
+  return pid;
+}
+
 function resolve(ctx: Ctx, server: unknown, what: string): AnyPid {
   if (typeof server === 'string') {
     const pid = ctx.whereis(server);
@@ -219,11 +256,13 @@ function resolve(ctx: Ctx, server: unknown, what: string): AnyPid {
 }
 
 function noproc(server: unknown, pid: AnyPid | undefined): ExitError {
-  const what = pid === undefined ? `no process is registered as ${JSON.stringify(server)}` : `${label(server, pid)} is not alive`;
+  const shown = isViaName(server) ? viaLabel(server) : JSON.stringify(server);
+  const what = pid === undefined ? `no process is registered as ${shown}` : `${label(server, pid)} is not alive`;
   return new ExitError('ERR_NOPROC', `${what}: check the name, or whether the server has exited (monitor it to know when)`, 'noproc');
 }
 
 function label(server: unknown, pid: AnyPid): string {
+  if (isViaName(server)) return `${viaLabel(server)} ${pidToString(pid)}`;
   return typeof server === 'string' ? `${JSON.stringify(server)} ${pidToString(pid)}` : `server ${pidToString(pid)}`;
 }
 

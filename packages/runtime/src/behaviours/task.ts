@@ -88,10 +88,13 @@ export type TaskResult<D> = Awaited<ResultOf<D>>;
  * The wrapper every task runs in: loads the user's definition by key, runs it, sends the
  * result to `owner`. Defined at the top level, so every thread that loads this module has it.
  */
-const runner = defineProcess(import.meta.url, 'task', (ctx: Context<unknown>, owner: AnyPid, key: string, args: unknown[]): Awaitable<void> => {
+const runner = defineProcess(import.meta.url, 'task', (ctx: Context<unknown>, owner: AnyPid, key: string, args: unknown[]): Awaitable<void> => runTask(ctx, owner, key, args));
+
+/** @internal a task's work: run the definition `key` and send the result to `owner` (Task.Supervisor's tasks too). */
+export function runTask(ctx: Context<unknown>, owner: AnyPid, key: string, args: unknown[]): Awaitable<void> {
   const def = lookupDefinition(key);
   return def ? runBody(ctx, def, owner, args) : loadDefinition(key).then((loaded) => runBody(ctx, loaded, owner, args));
-});
+}
 
 function runBody(ctx: Context<unknown>, def: Definition, owner: AnyPid, args: unknown[]): Awaitable<void> {
   if (def.kind !== 'process') throw notAProcess(def, 'a task');
@@ -267,6 +270,17 @@ export async function* asyncStream<D extends TaskDefinition>(
   options: StreamOptions = {},
 ): AsyncGenerator<TaskOutcome<TaskResult<D>>, void, undefined> {
   checkTaskDefinition(def, 'Task.asyncStream');
+  yield* streamTasks(ctx, items, def, options, (item) => ctx.spawnLinkMonitor(runner, ctx.self, def.key, [item]));
+}
+
+/** @internal asyncStream with the way each task starts (linked here, under a Task.Supervisor there) as a parameter. */
+export async function* streamTasks<D extends TaskDefinition>(
+  ctx: Ctx,
+  items: Iterable<StreamItemOf<D>> | AsyncIterable<StreamItemOf<D>>,
+  def: D,
+  options: StreamOptions,
+  startTask: (item: unknown) => Awaitable<[AnyPid, Ref]>,
+): AsyncGenerator<TaskOutcome<TaskResult<D>>, void, undefined> {
   const max = options.maxConcurrency ?? Math.max(2, availableParallelism());
   if (!Number.isInteger(max) || max < 1) {
     throw new BeamError('ERR_INVALID_ARGUMENT', `Task.asyncStream: maxConcurrency must be a positive integer, got ${describe(max)}`);
@@ -305,7 +319,8 @@ export async function* asyncStream<D extends TaskDefinition>(
           exhausted = true;
           break;
         }
-        const [pid, ref] = ctx.spawnLinkMonitor(runner, ctx.self, def.key, [step.value]);
+        const started = startTask(step.value);
+        const [pid, ref] = isPromiseLike(started) ? await started : started;
         const task: Running = { index: spawned++, pid, ref, deadline: performance.now() + timeout };
         byPid.set(pid, task);
         byRef.set(task.ref, task);
@@ -422,7 +437,7 @@ async function exitReasonOf(ctx: Ctx, pid: AnyPid): Promise<ExitReason> {
   return exit === TIMEOUT ? 'noproc' : (exit as { reason: ExitReason }).reason;
 }
 
-function checkTaskDefinition(def: unknown, where: string): asserts def is TaskDefinition {
+export function checkTaskDefinition(def: unknown, where: string): asserts def is TaskDefinition {
   assertDefinition(def, where);
   if (def.kind !== 'process') throw notAProcess(def, where);
 }

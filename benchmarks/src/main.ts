@@ -20,8 +20,9 @@ import { messagingSuite } from './suites/messaging.js';
 import { spawnMemorySuite } from './suites/spawn-memory.js';
 import { microSuite } from './suites/micro.js';
 import { transferSuite } from './suites/transfer.js';
+import { erlangInstalled, erlangSuite } from './suites/erlang.js';
 
-const SUITES: Suite[] = [cpuSuite, savinaSuite, messagingSuite, spawnMemorySuite, microSuite, transferSuite];
+const SUITES: Suite[] = [cpuSuite, savinaSuite, messagingSuite, spawnMemorySuite, microSuite, transferSuite, erlangSuite];
 
 interface Args {
   quick: boolean;
@@ -155,7 +156,7 @@ async function main(): Promise<number> {
   const order = [...new Set(measurements.map((m) => m.workload))];
   measurements.sort((a, b) => order.indexOf(a.workload) - order.indexOf(b.workload));
   // With --only, the targets that were not measured are left out.
-  const targets = evaluateTargets(measurements, cores).filter((t) => args.only.length === 0 || t.met !== undefined);
+  const targets = evaluateTargets(measurements, cores, erlangInstalled()).filter((t) => args.only.length === 0 || t.met !== undefined);
   const durationMs = performance.now() - started;
   const mTable = measurementTable(measurements, cores);
   const tTable = targetTable(targets);
@@ -194,9 +195,10 @@ async function main(): Promise<number> {
   ].join('\n');
   const svg = speedupChart({ measurements, cores, sweep: options.sweep, title: `beamjs: speedup vs schedulers (${machine.cores} cores, Node ${machine.node})` });
   const record: RunRecord = { date, machine, options: { ...options, only: args.only }, durationMs, measurements, targets, errors, vmProblems };
-  // A partial run (--only) leaves latest.md and speedup.svg as the last complete run wrote them.
+  // A partial run (--only) leaves latest.md and speedup.svg as the last complete run wrote them;
+  // a quick one writes latest-quick.md and speedup-quick.svg, never the committed full-run files.
   const partial = args.only.length > 0;
-  const files = await writeResults(record, partial ? undefined : markdown, partial ? undefined : svg);
+  const files = await writeResults(record, partial ? undefined : markdown, partial ? undefined : svg, undefined, args.quick ? '-quick' : '');
   const written = [files.json, files.markdown, files.svg].filter((f): f is string => f !== undefined).map((p) => path.relative(process.cwd(), p));
   console.log(`\nwrote ${written.join(', ')} (${(durationMs / 1000).toFixed(0)} s)`);
   return errors.length > 0 ? 1 : 0;

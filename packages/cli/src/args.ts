@@ -1,3 +1,4 @@
+import { Logger, type LogLevel } from '@beamjs/runtime';
 import { UsageError } from './errors.js';
 
 /**
@@ -29,6 +30,9 @@ export interface RunOptions {
   stats: StatsMode;
   top: boolean;
   quiet: boolean;
+  /** The least severe report or log line printed (default `info`). */
+  logLevel: LogLevel;
+  logFormat: 'text' | 'json';
 }
 
 const SCRIPT_FLAGS_HINT = 'arguments for the script go after --, as in: beamjs run script.ts -- --flag value';
@@ -40,6 +44,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
   let stats: StatsMode = 'off';
   let top = false;
   let quiet = false;
+  let logLevel: LogLevel | undefined;
+  let logFormat: 'text' | 'json' = 'text';
   let help = false;
   let version = false;
 
@@ -84,6 +90,16 @@ export function parseCommandLine(argv: readonly string[]): Command {
         else if (inline === 'json') stats = 'json';
         else throw new UsageError(`--stats is --stats (a table) or --stats=json, got '${arg}'`);
         break;
+      case '--log-level': {
+        const value = inline ?? argv[++i];
+        if (!Logger.LOG_LEVELS.includes(value as LogLevel)) throw new UsageError(`--log-level is one of ${Logger.LOG_LEVELS.join(', ')}, as in --log-level=warning; got '${value ?? ''}'`);
+        logLevel = value as LogLevel;
+        break;
+      }
+      case '--log-format':
+        if (inline !== 'json' && inline !== 'text') throw new UsageError(`--log-format is --log-format=json or --log-format=text, got '${arg}'`);
+        logFormat = inline;
+        break;
       case '--schedulers': {
         let value = inline;
         if (value === undefined) {
@@ -111,7 +127,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (script === undefined) throw new UsageError('run needs a script: beamjs run <script.ts> [-- args...]');
   if (quiet && stats !== 'off') throw new UsageError('--quiet turns the stats off: use --quiet or --stats, not both');
   if (quiet && top) throw new UsageError('--quiet turns the live view off: use --quiet or --top, not both');
-  return { kind: 'run', options: { script, args: [...rest, ...passThrough], schedulers, stats, top, quiet } };
+  if (quiet && logLevel !== undefined) throw new UsageError('--quiet turns the reports off: use --quiet or --log-level, not both');
+  return { kind: 'run', options: { script, args: [...rest, ...passThrough], schedulers, stats, top, quiet, logLevel: logLevel ?? 'info', logFormat } };
 }
 
 /** A whole number >= 1, written as plain digits ("4", not "4.0", "0x4" or " 4"). */

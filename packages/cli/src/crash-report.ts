@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatEvent, isCrash, type ExitReason, type RuntimeEvent } from '@beamjs/runtime';
+import { Logger, formatEvent, isCrash, type ExitReason, type LogLevel, type RuntimeEvent } from '@beamjs/runtime';
 import type { VMEvent } from '@beamjs/scheduler';
 
 /**
@@ -23,24 +23,35 @@ export class CrashReporter {
   mainPid: number | undefined;
   private readonly hidden: string[];
 
+  private readonly logger: ReturnType<typeof Logger.create>;
+
   constructor(
     private readonly write: (text: string) => void,
+    options: { level?: LogLevel; format?: 'text' | 'json' } = {},
     private readonly cwd = process.cwd(),
   ) {
+    // The level filter and the JSON form are the runtime logger's; the text form is ours (stacks trimmed).
+    this.logger = Logger.create({ level: options.level, format: options.format, write });
     this.hidden = ['@beamjs/runtime', '@beamjs/scheduler'].map(packageRoot);
     this.hidden.push(path.dirname(path.dirname(fileURLToPath(import.meta.url))) + path.sep);
   }
 
   /** The VM's onReport: crashes and scheduler deaths are printed; long schedules only counted (see --stats). */
   readonly onReport = (event: VMEvent): void => {
+    if (event.type === 'crash' && event.pid === this.mainPid) return;
+    const level = Logger.levelOf(event);
+    // Long schedules are counted (see --stats), and printed only when warnings are asked for explicitly.
+    if (level === undefined || !this.logger.enabled(level) || (event.type === 'long_schedule' && this.logger.level === 'info')) return;
+    if (this.logger.format === 'json') {
+      this.write(JSON.stringify(this.json(event)));
+      return;
+    }
     switch (event.type) {
       case 'crash':
-        if (event.pid !== this.mainPid) this.write(this.format(event));
-        return;
       case 'supervisor':
-        this.write(this.format(event));
-        return;
+      case 'log':
       case 'long_schedule':
+        this.write(this.format(event));
         return;
       case 'scheduler_down':
         this.write(
@@ -53,7 +64,15 @@ export class CrashReporter {
 
   /** The report for a process that ended with `reason` (a crash or any other abnormal reason). */
   exitReport(pid: number, name: string, key: string, reason: ExitReason): string {
-    return this.format({ type: 'crash', pid, name, key, reason });
+    const event: RuntimeEvent = { type: 'crash', pid, name, key, reason };
+    return this.logger.format === 'json' ? JSON.stringify(this.json(event)) : this.format(event);
+  }
+
+  private json(event: VMEvent | RuntimeEvent): Record<string, unknown> {
+    const out = Logger.toJson(event);
+    const reason = out.reason as { stack?: string } | undefined;
+    if (reason && typeof reason.stack === 'string') reason.stack = this.cleanStack(reason.stack);
+    return out;
   }
 
   private format(event: RuntimeEvent): string {

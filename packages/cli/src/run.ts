@@ -21,7 +21,7 @@ type Outcome = { kind: 'exit'; reason: ExitReason } | { kind: 'signal'; signal: 
 export async function runScript(options: RunOptions): Promise<number> {
   const say = (text: string): void => void process.stderr.write(`${text}\n`);
   const script = await loadScript(options.script);
-  const reporter = new CrashReporter(options.quiet ? () => {} : say);
+  const reporter = new CrashReporter(options.quiet ? () => {} : say, { level: options.logLevel, format: options.logFormat });
 
   let vm: VM;
   try {

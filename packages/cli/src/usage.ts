@@ -16,6 +16,10 @@ Options:
   --top             a live view while it runs: utilization, run queues, processes,
                     message rate (redrawn in place on a terminal, one line per second
                     otherwise; on stderr)
+  --log-level <l>   the least severe report or log line printed: debug, info (the
+                    default), notice, warning or error (crashes and supervisor reports
+                    are errors, long schedules warnings, Logger.* calls their own level)
+  --log-format=json reports and log lines as one JSON object per line (on stderr)
   -q, --quiet       no crash reports, no statistics
   -h, --help        this text
   -v, --version     the version of beamjs

@@ -85,10 +85,16 @@ export interface Context<Msg = unknown> {
   unregister(name: string): void;
   whereis<M = unknown>(name: string): Pid<M> | undefined;
 
-  /** Sends `msg` to `to` after `ms`; the timer dies with this process. */
+  /**
+   * Sends `msg` to `to` after `ms` (`erlang:send_after`). The timer is tied to its destination:
+   * it fires even if this process has exited, and is cancelled when the destination process
+   * exits; a name is looked up when it fires.
+   */
   sendAfter<M>(to: Dest<M>, msg: NoInfer<M>, ms: number): Ref;
-  /** Cancels a timer: the milliseconds it had left, or false if it already fired or is unknown. */
+  /** Cancels a timer set by any process on any scheduler: the milliseconds it had left, or false if it already fired or is unknown. */
   cancelTimer(ref: Ref): number | false;
+  /** The milliseconds a timer has left (any process, any scheduler), or false if it fired, was cancelled, or is unknown. */
+  readTimer(ref: Ref): number | false;
 
   /** A value unique across the VM. */
   makeRef(): Ref;

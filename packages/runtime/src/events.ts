@@ -1,10 +1,12 @@
 import type { ExitReason } from './reasons.js';
+import type { LogEvent } from './logger.js';
 
 /** What the runtime tells its host, for logging and statistics. */
 export type RuntimeEvent =
   | { type: 'crash'; pid: number; name: string; key: string; reason: ExitReason }
   | { type: 'long_schedule'; pid: number; name: string; ms: number }
-  | SupervisorReport;
+  | SupervisorReport
+  | LogEvent;
 
 /**
  * A supervisor's report (OTP's supervisor reports): a child it supervises `child_terminated`

@@ -1,6 +1,7 @@
 import type { Signal } from './signals.js';
 import type { Definition } from './context.js';
 import type { RuntimeEvent } from './events.js';
+import type { TimerCells } from './timer-cells.js';
 
 /**
  * A process that has been spawned but has not run yet: plain data, so that any scheduler
@@ -43,6 +44,8 @@ export interface Host {
   /** This thread's id (0..254): part of every ref made here, shown in process info. */
   readonly nodeId: number;
   readonly names: NameRegistry;
+  /** The VM's timer cells, shared by its threads (default: a table of this thread's own). */
+  readonly timerCells?: TimerCells;
   allocatePid(): number;
   /** The pid's process has exited here; its slot may be reused. */
   releasePid(pid: number): void;

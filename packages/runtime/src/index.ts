@@ -41,7 +41,7 @@ export { LocalNames } from './registry.js';
 export { formatEvent, defaultReporter } from './report.js';
 export { Mailbox } from './mailbox.js';
 export { RunQueue } from './run-queue.js';
-export type { MovedTimer } from './timers.js';
+export { TimerCells } from './timer-cells.js';
 // OTP behaviours
 export * as GenServer from './behaviours/gen-server.js';
 export { ExitError } from './behaviours/errors.js';
@@ -73,3 +73,5 @@ export type { ChildSpecOptions } from './behaviours/child-spec-of.js';
 export * as Registry from './behaviours/registry.js';
 export type { RegistrySpec, ViaName } from './behaviours/via.js';
 export * as TaskSupervisor from './behaviours/task-supervisor.js';
+export * as Logger from './logger.js';
+export type { LogLevel, LogEvent, LoggerOptions, LogSink } from './logger.js';

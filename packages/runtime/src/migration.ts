@@ -4,7 +4,7 @@ import type { ProcessTable } from './process-table.js';
 import type { RunLoop } from './run-loop.js';
 import type { SignalDelivery } from './signal-delivery.js';
 import type { Spawner } from './spawn.js';
-import type { Timers, MovedTimer } from './timers.js';
+import type { Timers } from './timers.js';
 import type { Signal } from './signals.js';
 import type { Ref } from './pid.js';
 
@@ -19,7 +19,6 @@ export interface MigratingProcess {
   monitoredBy: [Ref, number][];
   trapExit: boolean;
   registeredName: string | undefined;
-  timers: MovedTimer[];
   handled: number;
   parent: number | undefined;
 }
@@ -54,12 +53,13 @@ export class Migration {
       monitoredBy: [...(proc.monitoredBy ?? [])],
       trapExit: proc.trapping,
       registeredName: proc.registeredName,
-      timers: this.timers.detach(proc),
       handled: proc.handled,
       parent: proc.parent,
     };
     this.procs.delete(pid);
     this.loop.unqueue(proc);
+    // Its timers stay on this thread (they are tied to it by pid, and cancellable from anywhere).
+    this.timers.untie(proc);
     // The object stays behind as a tombstone: any late continuation sees it as exited.
     proc.status = 'exited';
     return moving;
@@ -79,7 +79,6 @@ export class Migration {
     proc.handled = moving.handled;
     proc.status = 'waiting';
     this.procs.set(proc);
-    this.timers.attach(proc, moving.timers);
     for (const signal of early) {
       if (!proc.alive) break;
       this.signals.apply(proc, signal);

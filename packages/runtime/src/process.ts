@@ -47,8 +47,9 @@ export interface ProcessRuntime {
   exitProcess(proc: Proc, reason: ExitReason): void;
   register(name: string, pid: AnyPid): void;
   unregister(name: string): void;
-  startTimer(owner: Proc, to: Dest<unknown>, msg: unknown, ms: number): Ref;
+  startTimer(to: Dest<unknown>, msg: unknown, ms: number): Ref;
   cancelTimer(ref: Ref): number | false;
+  readTimer(ref: Ref): number | false;
   makeRef(): Ref;
   isAlive(pid: AnyPid): boolean;
   processInfo(pid: AnyPid): ProcessInfo | undefined;
@@ -299,11 +300,15 @@ export class Proc implements Context<unknown> {
 
   sendAfter(to: Dest<unknown>, msg: unknown, ms: number): Ref {
     this.ensureAlive();
-    return this.#rt.startTimer(this, to, deepCopy(msg), ms);
+    return this.#rt.startTimer(to, deepCopy(msg), ms);
   }
 
   cancelTimer(ref: Ref): number | false {
     return this.#rt.cancelTimer(ref);
+  }
+
+  readTimer(ref: Ref): number | false {
+    return this.#rt.readTimer(ref);
   }
 
   makeRef(): Ref {

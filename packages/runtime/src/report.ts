@@ -23,6 +23,10 @@ export function formatEvent(event: RuntimeEvent): string {
     }
     case 'long_schedule':
       return `[warning] Process ${pidToString(event.pid)} (${event.name}) held its scheduler for ${event.ms} ms without yielding`;
+    case 'log': {
+      const meta = event.meta === undefined ? '' : ` ${safeJson(event.meta)}`;
+      return `[${event.level}] ${pidToString(event.pid)} (${event.name}) ${event.message}${meta}`;
+    }
     case 'supervisor': {
       const what = { child_terminated: 'terminated', start_error: 'failed to start', shutdown_error: 'shut down abnormally', shutdown: 'caused shutdown' }[event.context];
       const child = event.child.pid === undefined ? '' : ` ${pidToString(event.child.pid)}`;
@@ -40,7 +44,15 @@ function formatExit(reason: unknown): string {
   return [`** (${reason.name}) ${reason.error}`, ...rest.map((l) => `    ${l.trim()}`)].join('\n');
 }
 
-/** The default report sink: crashes and supervisor reports go to stderr; long schedules are only counted. */
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** The default report sink: crashes, supervisor reports and log lines of level info and up go to stderr; long schedules are only counted. */
 export function defaultReporter(event: RuntimeEvent): void {
-  if (event.type === 'crash' || event.type === 'supervisor') console.error(formatEvent(event));
+  if (event.type === 'crash' || event.type === 'supervisor' || (event.type === 'log' && event.level !== 'debug')) console.error(formatEvent(event));
 }

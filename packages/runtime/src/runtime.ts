@@ -5,7 +5,8 @@ import { SignalDelivery } from './signal-delivery.js';
 import { Registrations } from './names.js';
 import { Spawner } from './spawn.js';
 import { Migration, type MigratingProcess } from './migration.js';
-import { Timers } from './timers.js';
+import { Timers, type TimerRuntime } from './timers.js';
+import { TimerCells } from './timer-cells.js';
 import { newCounters, type RuntimeStats } from './stats.js';
 import type { Proc, ProcessRuntime } from './process.js';
 import type { Definition, Context, SpawnOptions } from './context.js';
@@ -33,7 +34,7 @@ export interface RuntimeOptions {
  * Imports run one way: each room knows the rooms below it, and the processes know the runtime
  * only as `ProcessRuntime`.
  */
-export class Runtime implements ProcessRuntime {
+export class Runtime implements ProcessRuntime, TimerRuntime {
   readonly procs = new ProcessTable();
   readonly stats = newCounters();
   readonly timers: Timers;
@@ -48,7 +49,7 @@ export class Runtime implements ProcessRuntime {
     readonly host: Host,
     options: RuntimeOptions = {},
   ) {
-    this.timers = new Timers(this);
+    this.timers = new Timers(this, host.timerCells ?? TimerCells.local());
     this.loop = new RunLoop(host, this, this.stats, options.longScheduleMs ?? 100);
     this.signals = new SignalDelivery(this.procs, host, this.loop, this.timers, this.stats);
     this.registrations = new Registrations(this.procs, host.names);
@@ -161,12 +162,21 @@ export class Runtime implements ProcessRuntime {
     this.registrations.unregister(name);
   }
 
-  startTimer(owner: Proc, to: Dest<unknown>, msg: unknown, ms: number): Ref {
-    return this.timers.start(owner, to, msg, ms);
+  startTimer(to: Dest<unknown>, msg: unknown, ms: number): Ref {
+    return this.timers.start(to, msg, ms);
   }
 
   cancelTimer(ref: Ref): number | false {
     return this.timers.cancel(ref);
+  }
+
+  readTimer(ref: Ref): number | false {
+    return this.timers.read(ref);
+  }
+
+  /** The process of `pid` if it lives on this thread. */
+  local(pid: number): Proc | undefined {
+    return this.procs.get(pid);
   }
 
   // ---- introspection ------------------------------------------------------------------------

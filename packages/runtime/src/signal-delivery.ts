@@ -170,7 +170,7 @@ export class SignalDelivery implements ProcessEnds {
     const waiter = proc.waiter;
     if (waiter?.timer !== undefined) clearTimeout(waiter.timer);
     proc.waiter = undefined;
-    this.timers.clearOwner(proc);
+    this.timers.clearDestination(proc);
     if (proc.registeredName !== undefined) this.host.names.unregister(proc.registeredName, proc.self);
     const from = proc.self;
     const links = proc.links;

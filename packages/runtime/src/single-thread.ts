@@ -1,3 +1,4 @@
+import type { LogSink } from './logger.js';
 import { LocalNames } from './registry.js';
 import { BeamError } from './errors.js';
 import { SLOT_SPACE } from './pid.js';
@@ -51,6 +52,8 @@ class SingleThreadHost implements Host {
 export interface SingleThreadOptions extends RuntimeOptions {
   /** Where crash reports and long-schedule events go (default: crashes to stderr). */
   onReport?: (event: RuntimeEvent) => void;
+  /** A logger (`Logger.create({ level, format })`) to write reports and log lines, when `onReport` is not given. */
+  logger?: LogSink;
 }
 
 /**
@@ -58,7 +61,7 @@ export interface SingleThreadOptions extends RuntimeOptions {
  * scheduler, for tests, for tools, and as the baseline the multi-core VM is measured against.
  */
 export function createRuntime(options: SingleThreadOptions = {}): Runtime {
-  const host = new SingleThreadHost(options.onReport ?? defaultReporter);
+  const host = new SingleThreadHost(options.onReport ?? options.logger?.onReport ?? defaultReporter);
   const runtime = new Runtime(host, options);
   host.runtime = runtime;
   return runtime;

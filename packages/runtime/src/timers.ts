@@ -1,105 +1,114 @@
 import { checkTimeout } from './errors.js';
+import type { TimerCells } from './timer-cells.js';
 import type { Dest, Ref } from './pid.js';
 import type { Proc } from './process.js';
 
 interface Timer {
   ref: Ref;
-  owner: Proc | undefined;
+  /** Whether the timer has a shared cell (cancellable from any thread). */
+  shared: boolean;
+  /** The local process it is addressed to, if any: the timer dies with it. */
+  dest: Proc | undefined;
   to: Dest<unknown>;
   msg: unknown;
   due: number;
   handle: ReturnType<typeof setTimeout>;
 }
 
-/** A timer as it travels with a migrating process: what is left of it, not when it was due. */
-export interface MovedTimer {
-  ref: Ref;
-  to: Dest<unknown>;
-  msg: unknown;
-  remaining: number;
-}
-
 /** What a timer needs of its runtime when it starts and fires. */
 export interface TimerRuntime {
   makeRef(): Ref;
   send(to: Dest<unknown>, msg: unknown, copy: boolean): void;
+  /** The process of `pid` if it is on this thread. */
+  local(pid: number): Proc | undefined;
 }
 
 /**
- * `sendAfter` timers. A timer belongs to the process that started it: it is cancelled when
- * that process exits, and it moves with it when it migrates (so `cancelTimer` keeps working).
+ * `sendAfter` timers, as `erlang:send_after`: a timer is tied to its *destination*, not to the
+ * process that set it. It still fires after the setter exits; it is cancelled when the
+ * destination process exits (a name is looked up when it fires). It lives on the thread that
+ * set it; its state is in `TimerCells`, so `cancelTimer`/`readTimer` work from any thread.
  */
 export class Timers {
   private readonly byRef = new Map<Ref, Timer>();
 
-  constructor(private readonly rt: TimerRuntime) {}
+  constructor(
+    private readonly rt: TimerRuntime,
+    private readonly cells: TimerCells,
+  ) {}
 
   get size(): number {
     return this.byRef.size;
   }
 
-  start(owner: Proc | undefined, to: Dest<unknown>, msg: unknown, ms: number, ref: Ref = this.rt.makeRef()): Ref {
+  start(to: Dest<unknown>, msg: unknown, ms: number): Ref {
     const delay = checkTimeout(ms);
+    const cellRef = this.cells.open(delay);
+    const ref = cellRef ?? this.rt.makeRef();
+    const dest = typeof to === 'number' ? this.rt.local(to) : undefined;
     const timer: Timer = {
       ref,
-      owner,
+      shared: cellRef !== undefined,
+      dest,
       to,
       msg,
       due: performance.now() + delay,
       handle: setTimeout(() => this.fire(timer), Math.min(delay, 2 ** 31 - 1)),
     };
     this.byRef.set(ref, timer);
-    if (owner) (owner.timers ??= new Set()).add(ref);
+    if (dest) (dest.timers ??= new Set()).add(ref);
     return ref;
   }
 
+  /** Cancels a timer set on any thread: the milliseconds it had left, or false if it already fired or is unknown. */
   cancel(ref: Ref): number | false {
     const timer = this.byRef.get(ref);
-    if (!timer) return false;
+    if (timer === undefined || !timer.shared) {
+      if (timer === undefined) return this.cells.isMine(ref) ? false : this.cells.cancel(ref);
+      this.drop(timer);
+      return Math.max(0, Math.round(timer.due - performance.now()));
+    }
+    const left = this.cells.cancel(ref);
+    // Ours: free the cell and the setTimeout now rather than when it was due.
     this.drop(timer);
-    return Math.max(0, Math.round(timer.due - performance.now()));
+    return left;
   }
 
-  /** Cancels every timer of an exiting process. */
-  clearOwner(owner: Proc): void {
-    if (!owner.timers) return;
-    for (const ref of owner.timers) {
+  /** The milliseconds a timer set on any thread has left, or false if it fired, was cancelled or is unknown. */
+  read(ref: Ref): number | false {
+    const timer = this.byRef.get(ref);
+    if (timer !== undefined && !timer.shared) return Math.max(0, Math.round(timer.due - performance.now()));
+    return this.cells.read(ref);
+  }
+
+  /** Cancels every timer addressed to a process that exits. */
+  clearDestination(dest: Proc): void {
+    if (!dest.timers) return;
+    for (const ref of dest.timers) {
       const timer = this.byRef.get(ref);
-      if (timer) {
-        clearTimeout(timer.handle);
-        this.byRef.delete(ref);
-      }
+      if (timer) this.drop(timer);
     }
-    owner.timers = undefined;
+    dest.timers = undefined;
   }
 
-  /** Takes a migrating process's timers off this thread. */
-  detach(owner: Proc): MovedTimer[] {
-    const moved: MovedTimer[] = [];
-    const now = performance.now();
-    for (const ref of owner.timers ?? []) {
+  /** A process leaves this thread: its timers stay here and find it by pid when they fire. */
+  untie(dest: Proc): void {
+    for (const ref of dest.timers ?? []) {
       const timer = this.byRef.get(ref);
-      if (!timer) continue;
-      moved.push({ ref, to: timer.to, msg: timer.msg, remaining: Math.max(0, timer.due - now) });
-      clearTimeout(timer.handle);
-      this.byRef.delete(ref);
+      if (timer) timer.dest = undefined;
     }
-    owner.timers = undefined;
-    return moved;
-  }
-
-  attach(owner: Proc, moved: readonly MovedTimer[]): void {
-    for (const t of moved) this.start(owner, t.to, t.msg, t.remaining, t.ref);
+    dest.timers = undefined;
   }
 
   clearAll(): void {
-    for (const timer of this.byRef.values()) clearTimeout(timer.handle);
-    this.byRef.clear();
+    for (const timer of [...this.byRef.values()]) this.drop(timer);
   }
 
   private fire(timer: Timer): void {
-    this.drop(timer);
-    if (timer.owner && !timer.owner.alive) return;
+    this.byRef.delete(timer.ref);
+    timer.dest?.timers?.delete(timer.ref);
+    // A cancel from another thread may have won: then it is not sent.
+    if (timer.shared && !this.cells.close(timer.ref)) return;
     try {
       this.rt.send(timer.to, timer.msg, false);
     } catch {
@@ -110,6 +119,7 @@ export class Timers {
   private drop(timer: Timer): void {
     clearTimeout(timer.handle);
     this.byRef.delete(timer.ref);
-    timer.owner?.timers?.delete(timer.ref);
+    timer.dest?.timers?.delete(timer.ref);
+    if (timer.shared) this.cells.close(timer.ref);
   }
 }

@@ -18,10 +18,23 @@ const leaf = fc.oneof(
   fc.boolean(),
   fc.constant(null),
   fc.constant(undefined),
-  fc.date({ noInvalidDate: false }),
+  fc.date({ noInvalidDate: true }),
   fc.string({ maxLength: 8 }).map((message) => new Error(message)),
   fc.string({ maxLength: 8 }).map((message) => new RangeError(message)),
 );
+
+/**
+ * An invalid Date (NaN time) is never deep-equal to another one for node:assert (NaN !== NaN),
+ * not even to its own structuredClone: such values are left to the unit tests.
+ */
+function hasInvalidDate(v: unknown, seen = new Set<unknown>()): boolean {
+  if (typeof v !== 'object' || v === null || seen.has(v)) return false;
+  seen.add(v);
+  if (v instanceof Date) return Number.isNaN(v.getTime());
+  if (v instanceof Map) return [...v].some(([k, x]) => hasInvalidDate(k, seen) || hasInvalidDate(x, seen));
+  if (v instanceof Set) return [...v].some((x) => hasInvalidDate(x, seen));
+  return Object.values(v).some((x) => hasInvalidDate(x, seen));
+}
 
 /** fc.anything() with every container structured clone knows and the keys above. */
 const anything = fc.anything({
@@ -36,7 +49,7 @@ const anything = fc.anything({
   withBigInt: true,
   withTypedArray: true,
   withBoxedValues: true,
-});
+}).filter((v) => !hasInvalidDate(v));
 
 /**
  * Some plain objects in `value` get their properties as enumerable getters (read once by the
@@ -51,7 +64,7 @@ const withGettersAndSharing = fc.tuple(anything, fc.array(fc.boolean(), { minLen
     seen.add(v);
     if (Array.isArray(v)) {
       v.forEach((item, i) => (v[i] = visit(item)));
-      if (v.length > 0 && next()) v.push(v[0]);
+      if (v.length > 0 && v.length < 2 ** 32 - 1 && next()) v.push(v[0]);
       return v;
     }
     const proto = Object.getPrototypeOf(v);

@@ -64,6 +64,9 @@ describe('deepCopy', () => {
       expect(Object.is(deepCopy(-0), -0)).toBe(true);
       expect(Object.is(deepCopy({ z: -0 }).z, -0)).toBe(true);
       expect(deepCopy([NaN])[0]).toBeNaN();
+      const invalid = deepCopy(new Set([new Date(NaN)]));
+      expect([...invalid][0]).toBeInstanceOf(Date);
+      expect(([...invalid][0] as Date).getTime()).toBeNaN();
       const sparse: number[] = [];
       sparse[2 ** 32 - 2] = 1;
       sparse[5] = 7;

@@ -25,15 +25,30 @@ describe('timers', () => {
     await rt.stop(50);
   });
 
-  it('the timers of a process are cancelled when it exits', async () => {
+  it('a timer is tied to its destination: it fires after its setter exits, and dies with the process it is for', async () => {
     const { rt, me } = quietRuntime();
     const pid = rt.spawn(armsTimers, [me.self]);
     expect(await me.receive()).toBe('armed');
     expect(rt.timers.size).toBe(2);
     me.send(pid, 'die');
     await rt.whenExit(pid);
+    // The timer to itself went with it; the one to `me` is still set, and fires.
+    expect(rt.timers.size).toBe(1);
+    expect(await me.receive(2000)).toBe('from a dead process');
     expect(rt.timers.size).toBe(0);
-    expect(await me.receive(60)).toBe(TIMEOUT);
+    await rt.stop(50);
+  });
+
+  it('readTimer tells the time left without cancelling; both say false once it fired', async () => {
+    const { rt, me } = quietRuntime();
+    const ref = me.sendAfter(me.self, 'soon', 40);
+    const left = me.readTimer(ref);
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThanOrEqual(40);
+    expect(await me.receive(2000)).toBe('soon');
+    expect(me.readTimer(ref)).toBe(false);
+    expect(me.cancelTimer(ref)).toBe(false);
+    expect(me.readTimer(12345)).toBe(false);
     await rt.stop(50);
   });
 

@@ -1,4 +1,4 @@
-export { startVM, VM, type VMOptions, type VMEvent, type VMSpawnOptions } from './vm.js';
+export { startVM, VM, type VMOptions, type VMEvent, type VMEvents, type SchedulerDown, type VMSpawnOptions } from './vm.js';
 export type { RunOptions, MapOptions } from './jobs.js';
 export type { SchedulerStats } from './protocol.js';
 export { isCancelled, throwIfCancelled } from './cancel.js';

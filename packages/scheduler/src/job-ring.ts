@@ -9,7 +9,7 @@
  *   control (Int32 x 16): [TAIL] next index to write (written only by the producer, after the
  *                         cell is complete); [SCAN] a hint: no READY cell below it (any
  *                         consumer may raise it)
- *   cells (CELLS x 32 bytes): Int32 state, offset, length, pad (bytes 0-15); Float64 pid (bytes 16-23);
+ *   cells (CELLS x 32 bytes): Int32 state, offset, length, index (bytes 0-15); Float64 pid (bytes 16-23);
  *                             Float64 publication time, epoch ms (bytes 24-31)
  *   arena (ARENA bytes): the serialized jobs, written circularly by the producer
  *
@@ -18,6 +18,13 @@
  * all) -> DONE (the consumer copied the bytes out) -> EMPTY (producer reclaims it, and the
  * arena bytes behind it, strictly in index order). Indices grow forever (Int32, compared by
  * signed difference, so they may wrap); the cell is `index & (CELLS - 1)`.
+ *
+ * A consumer reads TAIL, then SCAN, without a lock: by the time it reads SCAN, others may have
+ * published more and raised SCAN past the TAIL it read, and SCAN may lag more than CELLS
+ * behind TAIL (the owner takes its own jobs back by index, without moving SCAN). So a scan
+ * covers `window()`: at most CELLS indices, none below TAIL - CELLS (those cells hold newer
+ * jobs), and nothing when SCAN is ahead of the TAIL it read. A cell records the index it was
+ * published at, so a consumer whose view is stale never takes a newer job under an old index.
  */
 const TAIL = 0;
 const SCAN = 1;
@@ -77,11 +84,25 @@ export class JobRing {
   /** Jobs published and not yet claimed (an estimate: it may change while you look). */
   get ready(): number {
     let n = 0;
-    const tail = Atomics.load(this.control, TAIL);
-    for (let i = Atomics.load(this.control, SCAN); (tail - i) | 0; i = (i + 1) | 0) {
+    const [from, count] = this.window();
+    for (let k = 0, i = from; k < count; k++, i = (i + 1) | 0) {
       if (Atomics.load(this.cells, (i & this.mask) * INTS) === READY) n++;
     }
     return n;
+  }
+
+  /**
+   * The indices worth a look, as [first, count]: from SCAN (or TAIL - CELLS, if SCAN lags
+   * further behind) up to TAIL, read in that order; count is 0 when SCAN is ahead of the TAIL
+   * read (everything up to it is taken) and never more than CELLS, whatever the interleaving.
+   */
+  private window(): [number, number] {
+    const tail = Atomics.load(this.control, TAIL);
+    const scan = Atomics.load(this.control, SCAN);
+    const behind = (tail - scan) | 0;
+    if (behind <= 0) return [tail, 0];
+    const cells = this.mask + 1;
+    return behind > cells ? [(tail - cells) | 0, cells] : [scan, behind];
   }
 
   /** Producer: publishes a job. False if the ring or the arena is full (the job stays local). */
@@ -95,6 +116,7 @@ export class JobRing {
     const cell = (tail & this.mask) * INTS;
     this.cells[cell + 1] = offset;
     this.cells[cell + 2] = bytes.length;
+    this.cells[cell + 3] = tail;
     this.pids[(tail & this.mask) * FLOATS + 2] = pid;
     this.pids[(tail & this.mask) * FLOATS + 3] = epochNow();
     Atomics.store(this.cells, cell, READY);
@@ -145,10 +167,9 @@ export class JobRing {
    * then either `finish` it (bytes copied) or `unclaim` it.
    */
   claim(accept: (pid: number, publishedAt: number) => boolean): ClaimedJob | undefined {
-    const tail = Atomics.load(this.control, TAIL);
-    let i = Atomics.load(this.control, SCAN);
+    const [from, count] = this.window();
     let allTaken = true;
-    for (; (tail - i) | 0; i = (i + 1) | 0) {
+    for (let k = 0, i = from; k < count; k++, i = (i + 1) | 0) {
       const cell = (i & this.mask) * INTS;
       const state = Atomics.load(this.cells, cell);
       if (state !== READY) {
@@ -163,7 +184,7 @@ export class JobRing {
       if (Atomics.compareExchange(this.cells, cell, READY, CLAIMED) !== READY) continue;
       // Re-read under the claim: the producer may have reused the cell since we looked.
       const claimedPid = this.pids[(i & this.mask) * FLOATS + 2];
-      if (claimedPid !== pid) {
+      if (claimedPid !== pid || this.cells[cell + 3] !== i) {
         Atomics.store(this.cells, cell, READY);
         continue;
       }
@@ -178,7 +199,7 @@ export class JobRing {
   claimAt(index: number, pid: number): ClaimedJob | undefined {
     const at = index & this.mask;
     const cell = at * INTS;
-    if (this.pids[at * FLOATS + 2] !== pid) return undefined;
+    if (this.pids[at * FLOATS + 2] !== pid || this.cells[cell + 3] !== index) return undefined;
     if (Atomics.compareExchange(this.cells, cell, READY, CLAIMED) !== READY) return undefined;
     // Only the producer reuses cells, and it is the caller: the cell still holds this job.
     return { index, pid, bytes: EMPTY_BYTES };

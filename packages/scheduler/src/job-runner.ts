@@ -47,7 +47,7 @@ async function load(key: string, scheduler: number): Promise<Definition> {
     if (isTypeScriptFile(moduleUrl) && !tsxAvailable()) throw missingTsxError(moduleUrl);
     throw new BeamError(
       'ERR_LOAD_FAILED',
-      `cannot run '${name}': its module ${moduleUrl} failed to load in scheduler ${scheduler}: ${(cause as Error)?.message ?? String(cause)}. ` +
+      `cannot run '${name}': its module ${moduleUrl} failed to load in scheduler ${scheduler}: ${((cause as Error)?.message ?? String(cause)).replace(/\.$/, '')}. ` +
         `Every module with definitions is imported again in each scheduler thread: make it import cleanly on its own, with no main-thread-only side effects at its top level ` +
         `(move those into a function, or into a module the definitions do not import).`,
       { cause },

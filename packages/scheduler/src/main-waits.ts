@@ -36,11 +36,17 @@ export class MainThreadWaits {
     };
   }
 
-  /** `work`'s outcome, or ERR_VM_STOPPED if the VM stops first; Node stays alive meanwhile. */
-  track<T>(work: Promise<T>): Promise<T> {
-    if (this.stoppedWith) {
-      work.catch(() => {});
-      return Promise.reject(this.stoppedWith);
+  /**
+   * The outcome of `start()`, or ERR_VM_STOPPED if the VM stops first (or has stopped: then
+   * `start` is not called); Node stays alive meanwhile.
+   */
+  track<T>(start: () => Promise<T>): Promise<T> {
+    if (this.stoppedWith) return Promise.reject(this.stoppedWith);
+    let work: Promise<T>;
+    try {
+      work = start();
+    } catch (err) {
+      return Promise.reject(err);
     }
     const release = this.hold();
     return new Promise<T>((resolve, reject) => {

@@ -9,6 +9,7 @@ import {
   type RuntimeEvent,
   type Signal,
   type SpawnJob,
+  type TimerCells,
 } from '@beamjs/runtime';
 import { Directory, NO_OWNER, SlotAllocator, inflightOf, isJob, ownerOf } from './directory.js';
 import { JobRing } from './job-ring.js';
@@ -28,6 +29,8 @@ export interface NodeHostInit {
   ring: JobRing;
   doorbells: Doorbells;
   report: (event: RuntimeEvent) => void;
+  /** The VM's timer cells, this node's region (cancelTimer/readTimer from any thread). */
+  timerCells: TimerCells;
 }
 
 /**
@@ -51,6 +54,7 @@ const CARRIED_MAX = 8;
 export class NodeHost implements Host {
   readonly nodeId: number;
   readonly names: SharedNames;
+  readonly timerCells: TimerCells;
   readonly dir: Directory;
   readonly ring: JobRing;
   runtime!: Runtime;
@@ -72,6 +76,7 @@ export class NodeHost implements Host {
     this.nodeId = init.nodeId;
     this.dir = init.directory;
     this.names = init.names;
+    this.timerCells = init.timerCells;
     this.ring = init.ring;
     this.doorbells = init.doorbells;
     this.slots = new SlotAllocator(init.directory);
@@ -333,7 +338,9 @@ export class NodeHost implements Host {
     if (!link) return;
     this.peers.delete(peer);
     this.ringLinks = this.ringLinks.filter((l) => l !== link);
-    this.outboxSize -= link.items.length;
+    // Uncount envelopes, not items: a message is two items, and a total below the truth
+    // would make a flush that sees 0 post nothing while batches wait.
+    this.outboxSize -= link.envelopes;
     link.close();
   }
 

@@ -54,6 +54,8 @@ export class PeerLink {
   /** The port batch being collected: wire format of PeerBatch after its sequence number. */
   items: unknown[] = [];
   transfer: TransferListItem[] = [];
+  /** Envelopes in `items` (a message takes two items). */
+  envelopes = 0;
   /** Port batches that arrived before their turn, by sequence number. */
   private readonly early = new Map<number, PeerBatch>();
   private encodeTo = 0;
@@ -120,6 +122,7 @@ export class PeerLink {
   queue(envelope: Envelope, transfer?: TransferListItem[]): void {
     if (envelope.kind === 'message') this.items.push(envelope.to, envelope.msg);
     else this.items.push(envelope);
+    this.envelopes++;
     if (transfer) this.transfer.push(...transfer);
   }
 
@@ -129,6 +132,7 @@ export class PeerLink {
     const { items, transfer } = this;
     this.items = [];
     this.transfer = [];
+    this.envelopes = 0;
     try {
       this.port.postMessage([this.sendSeq, ...items] satisfies PeerBatch, transfer.length ? transfer : undefined);
       this.sendSeq = (this.sendSeq + 1) | 0;

@@ -33,6 +33,8 @@ export interface SchedulerInit {
   schedulers: number;
   directory: SharedArrayBuffer;
   names: SharedArrayBuffer;
+  /** The VM's timer cells (see TimerCells); region `id` is this scheduler's. */
+  timers: SharedArrayBuffer;
   /** Job rings of every node, indexed by node id (main's at MAIN_NODE is `mainRing`). */
   rings: SharedArrayBuffer[];
   mainRing: SharedArrayBuffer;

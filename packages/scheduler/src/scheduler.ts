@@ -1,4 +1,4 @@
-import { Runtime, type Definition, type SpawnJob } from '@beamjs/runtime';
+import { Runtime, TimerCells, type Definition, type SpawnJob } from '@beamjs/runtime';
 import { decodeJob } from './job-codec.js';
 import { Directory, MAIN_NODE, makeWord } from './directory.js';
 import { JobRing, epochNow } from './job-ring.js';
@@ -63,6 +63,7 @@ export class Scheduler extends NodeHost {
       nodeId: init.id,
       directory: new Directory(init.directory),
       names: new SharedNames(init.names),
+      timerCells: new TimerCells(init.timers, init.id),
       ring: new JobRing(init.rings[init.id]),
       doorbells: new Doorbells(init.bells),
       report,

@@ -4,10 +4,12 @@ import { pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, isMainThread, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import {
+  type LogSink,
   BeamError,
   GenServer,
   Runtime,
   SLOT_SPACE,
+  TimerCells,
   assertDefinition,
   deepCopy,
   defaultReporter,
@@ -58,6 +60,8 @@ export interface VMOptions {
   modules?: (string | URL)[];
   /** Crash reports, long schedules and scheduler deaths (default: crashes and deaths to stderr). */
   onReport?: (event: VMEvent) => void;
+  /** A logger (`Logger.create({ level, format })`) for reports and processes' log lines, when `onReport` is not given. */
+  logger?: LogSink;
   /** A process step longer than this is reported as a long schedule (default 100 ms). */
   longScheduleMs?: number;
   /** Limits for each scheduler thread: one that exceeds them dies alone and is replaced. */
@@ -145,6 +149,7 @@ export class VM extends EventEmitter<VMEvents> {
   private readonly cancel: SharedArrayBuffer;
   private readonly directory: Directory;
   private readonly names: SharedNames;
+  private readonly timers: SharedArrayBuffer;
   /** Set once stop() (or a failed start) begins: the threads that end from then on are not deaths. */
   private stopping = false;
   private stopped: Promise<void> | undefined;
@@ -154,13 +159,14 @@ export class VM extends EventEmitter<VMEvents> {
   private readonly watcher: Context<unknown>;
   private readonly onReport: (event: VMEvent) => void;
 
-  private constructor(private readonly options: Required<Omit<VMOptions, 'resourceLimits' | 'onReport'>> & VMOptions & { execArgv: string[] }) {
+  private constructor(private readonly options: Required<Omit<VMOptions, 'resourceLimits' | 'onReport' | 'logger'>> & VMOptions & { execArgv: string[] }) {
     super();
     this.schedulers = options.schedulers;
     this.waits = new MainThreadWaits(options.keepAlive);
-    this.onReport = options.onReport ?? defaultVMReporter;
+    this.onReport = options.onReport ?? options.logger?.onReport ?? defaultVMReporter;
     this.directory = new Directory(Directory.create(options.maxProcesses));
     this.names = new SharedNames(SharedNames.create());
+    this.timers = new SharedArrayBuffer(TimerCells.bytes(this.schedulers + 1));
     this.statsBlock = new StatsBlock(StatsBlock.create());
     this.rings = Array.from({ length: this.schedulers }, () => JobRing.create());
     this.mainRing = JobRing.create();
@@ -169,6 +175,8 @@ export class VM extends EventEmitter<VMEvents> {
       {
         directory: this.directory,
         names: this.names,
+        // Regions 0..schedulers-1 are the schedulers'; the main thread's is the last.
+        timerCells: new TimerCells(this.timers, this.schedulers),
         ring: new JobRing(this.mainRing),
         doorbells: new Doorbells(this.bells),
         report: (event) => this.onReport({ ...event, scheduler: MAIN_NODE }),
@@ -227,6 +235,7 @@ export class VM extends EventEmitter<VMEvents> {
       keepAlive: options.keepAlive ?? false,
       maxQueue,
       onReport: options.onReport,
+      logger: options.logger,
       resourceLimits: execArgv.resourceLimits,
       execArgv: execArgv.execArgv,
     });
@@ -297,6 +306,7 @@ export class VM extends EventEmitter<VMEvents> {
       schedulers: this.schedulers,
       directory: this.directory.buffer,
       names: this.names.buffer,
+      timers: this.timers,
       rings: this.rings,
       mainRing: this.mainRing,
       stats: this.statsBlock.buffer,
@@ -398,7 +408,10 @@ export class VM extends EventEmitter<VMEvents> {
     thread.controlPort.close();
     this.rings[thread.id] = JobRing.create();
     this.schedulerDown({ type: 'scheduler_down', scheduler: thread.id, cause, processes: dead.length, replaced: true, ...(hardCancelled === undefined ? {} : { hardCancelled }) });
-    this.replaceThread(thread.id).catch((err) => this.schedulerDown({ type: 'scheduler_down', scheduler: thread.id, cause: String(err), processes: 0, replaced: false }));
+    this.replaceThread(thread.id).catch((err) => {
+      // A replacement cut short by vm.stop() is no death.
+      if (!this.stopping) this.schedulerDown({ type: 'scheduler_down', scheduler: thread.id, cause: String(err), processes: 0, replaced: false });
+    });
   }
 
   /** Reports a scheduler's end and tells listeners: 'schedulerDown' always, 'error' when it was not intended. */
@@ -433,7 +446,7 @@ export class VM extends EventEmitter<VMEvents> {
   mailbox<Msg = unknown>(): Context<Msg> {
     const ctx = this.internalMailbox<Msg>();
     const receive = ctx.receive.bind(ctx) as (...args: unknown[]) => Promise<unknown>;
-    (ctx as { receive: (...args: unknown[]) => Promise<unknown> }).receive = (...args) => this.waits.track(receive(...args));
+    (ctx as { receive: (...args: unknown[]) => Promise<unknown> }).receive = (...args) => this.waits.track(() => receive(...args));
     return ctx;
   }
 
@@ -539,7 +552,7 @@ export class VM extends EventEmitter<VMEvents> {
   /** Resolves with the exit reason of `pid` when it exits (at once with `noproc` if it is gone). */
   waitFor(pid: AnyPid): Promise<ExitReason> {
     if (this.stopping) return Promise.reject(MainThreadWaits.stoppedError());
-    return this.waits.track(new Promise((resolve) => this.exitWatchers.set(this.watcher.monitor(pid), resolve)));
+    return this.waits.track(() => new Promise((resolve) => this.exitWatchers.set(this.watcher.monitor(pid), resolve)));
   }
 
   private async watchExits(): Promise<void> {
@@ -621,7 +634,7 @@ export class VM extends EventEmitter<VMEvents> {
 
   /** Fresh per-scheduler counters (each scheduler writes its own first; a busy one answers when it can). */
   async stats(): Promise<SchedulerStats[]> {
-    return this.waits.track(Promise.all(this.threads.map((t) => (this.isRunning(t) ? t.control.stats() : this.statsBlock.read(t.id)))));
+    return this.waits.track(() => Promise.all(this.threads.map((t) => (this.isRunning(t) ? t.control.stats() : this.statsBlock.read(t.id)))));
   }
 
   /** Which scheduler runs `pid` now (undefined if dead; MAIN_NODE for main-thread mailboxes). */
@@ -635,12 +648,12 @@ export class VM extends EventEmitter<VMEvents> {
     if (owner === MAIN_NODE) return this.runtime.processInfo(pid);
     const thread = this.threads[owner];
     if (!thread || !this.isRunning(thread)) return undefined;
-    return this.waits.track(thread.control.processInfo(pid));
+    return this.waits.track(() => thread.control.processInfo(pid));
   }
 
   /** Pids of every live process, on every scheduler. */
   async processes(): Promise<AnyPid[]> {
-    const lists = await this.waits.track(Promise.all(this.threads.filter((t) => this.isRunning(t)).map((t) => t.control.processes())));
+    const lists = await this.waits.track(() => Promise.all(this.threads.filter((t) => this.isRunning(t)).map((t) => t.control.processes())));
     return lists.flat();
   }
 
@@ -652,7 +665,7 @@ export class VM extends EventEmitter<VMEvents> {
     const owner = this.directory.ownerOfPid(pid);
     const thread = this.threads[owner];
     if (!thread || !this.isRunning(thread) || owner === to || !this.threads[to]) return false;
-    return this.waits.track(thread.control.migrate(pid, to));
+    return this.waits.track(() => thread.control.migrate(pid, to));
   }
 
   // ---- shutdown -------------------------------------------------------------------------------

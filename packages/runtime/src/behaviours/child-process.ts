@@ -128,6 +128,9 @@ export async function stopAll(ctx: Ctx, supervisor: string, children: readonly R
 function checkShutdown(ctx: Ctx, supervisor: string, child: RunningChild, reason: ExitReason): void {
   const asked = child.spec.shutdown === 'brutal_kill' ? 'killed' : 'shutdown';
   if (reason === asked || (reason === 'normal' && child.spec.restart !== 'permanent')) return;
+  // Gone before the supervisor asked, on another scheduler, with its EXIT still on the way (as
+  // when the VM stops and every process gets `shutdown` at once): there is nothing to report.
+  if (reason === 'noproc') return;
   report(ctx, supervisor, 'shutdown_error', { id: child.spec.id, pid: child.pid }, reason);
 }
 

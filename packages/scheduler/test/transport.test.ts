@@ -8,9 +8,19 @@ import { FIXTURES, isType, testVM } from './helpers.js';
 
 const TRANSPORT_FIXTURES = new URL('./fixtures/transport-procs.ts', import.meta.url);
 
-async function report(vm: VM, receiver: Pid<SeqMsg>): Promise<SeqReport> {
-  vm.send(receiver, { type: 'report', to: vm.self as Pid<SeqReport> });
-  return (await vm.receive((m) => isType('seq-report')(m) && (m as SeqReport).self === receiver, 20_000)) as SeqReport;
+/**
+ * The receiver's report once it has `expected` messages (or after 20 s). Signals from two
+ * threads have no order between them: the request from the main thread may overtake the
+ * last messages of a sender on another scheduler, so ask until they are all in.
+ */
+async function report(vm: VM, receiver: Pid<SeqMsg>, expected: number): Promise<SeqReport> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    vm.send(receiver, { type: 'report', to: vm.self as Pid<SeqReport> });
+    const got = (await vm.receive((m) => isType('seq-report')(m) && (m as SeqReport).self === receiver, 20_000)) as SeqReport;
+    if (got.received >= expected || Date.now() > deadline) return got;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 describe('the transport between schedulers (shared-memory rings, the port for the rest)', () => {
@@ -41,7 +51,7 @@ describe('the transport between schedulers (shared-memory rings, the port for th
           for (let s = 0; s < senders; s++) await vm.receive(isType('sent'), 20_000);
           streaming = false;
           await mover;
-          const got = await report(vm, receiver);
+          const got = await report(vm, receiver, senders * count);
           expect(got.errors).toEqual([]);
           expect(got.received).toBe(senders * count);
           for (const s of senderPids) expect(got.last[s]).toBe(count - 1);
@@ -63,7 +73,7 @@ describe('the transport between schedulers (shared-memory rings, the port for th
     const sender = vm.spawnOn(1, burstSender, receiver, count, ['small', 'nested'], vm.self);
     await vm.receive(isType('sent'), 20_000);
     await hogDone;
-    const got = await report(vm, receiver);
+    const got = await report(vm, receiver, count);
     expect(got.errors).toEqual([]);
     expect(got.received).toBe(count);
     expect(got.last[sender]).toBe(count - 1);

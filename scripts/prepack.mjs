@@ -30,7 +30,9 @@ for (const dir of process.env.BEAMJS_PACK_BUILT === '1' ? [] : buildOrder(packag
   execFileSync(process.execPath, [tsc, '-p', path.join(dir, 'tsconfig.json')], { stdio: 'inherit' });
 }
 
-const packedByPnpm = (process.env.npm_config_user_agent ?? '').startsWith('pnpm');
+// Who runs this lifecycle script: npm sets npm_execpath to itself even when an outer pnpm
+// (`pnpm test` running a test that calls `npm pack`) left its user agent in the environment.
+const packedByPnpm = /pnpm/.test(path.basename(process.env.npm_execpath ?? ''));
 if (!packedByPnpm) {
   const text = readFileSync(path.join(packageDir, 'package.json'), 'utf8');
   const manifest = JSON.parse(text);

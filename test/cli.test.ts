@@ -91,6 +91,13 @@ describe('beamjs run: exit codes', () => {
     expect(r.stderr).not.toMatch(/packages\/(runtime|scheduler|cli)\/|node:internal/);
   });
 
+  it('process.exit(5) inside main exits 5, without a crash report', async () => {
+    const r = await beamjs(['run', fixture('process-exit.ts'), '--schedulers', '2']);
+    expect(r.stdout).toContain('exiting with 5');
+    expect(r.stderr).not.toContain('[error]');
+    expect(r.code).toBe(5);
+  });
+
   it('respects process.exitCode set by the script', async () => {
     const r = await beamjs(['run', fixture('exit-code.ts')]);
     expect(r.stdout).toBe('setting exit code 3\n');
@@ -221,7 +228,13 @@ describe('beamjs run: statistics', () => {
   it('--top without a terminal: plain lines on stderr', async () => {
     const r = await beamjs(['run', fixture('parallel.ts'), '--schedulers', '2', '--top', '--', '4']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^\[top \d+\.\ds\] util \d+% \d+% \| run queue \d+ \d+ \| jobs \d+ \d+ \| processes \d+ \| \d+(\.\d)?[kM]? msgs\/s$/m);
+    expect(r.stderr).toMatch(/^\[top \d+\.\ds\] util \d+% \d+% \| run queue \d+ \d+ \| jobs \d+ \d+ \| processes \d+ \| \d+(\.\d)?[kM]? msgs\/s \| moved \d+\/\d+ \d+\/\d+( \| moved: .*)?$/m);
+  });
+
+  it('--top names a process that holds its scheduler while it does, even one that started after an await', async () => {
+    const r = await beamjs(['run', fixture('late-hog.ts'), '--schedulers', '2', '--top']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^\[top \d+\.\ds\] long schedule: scheduler [01] held by <\d+(\.\d+)+> \(main\) for \d+\.\d s$/m);
   });
 });
 

@@ -3,9 +3,9 @@
 // SharedArrayBuffer is shared wherever it appears, transferred buffers move, Buffers arrive as
 // Uint8Arrays, and a message too deep to cross a thread fails at send, harming nothing else.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_MESSAGE_DEPTH, UncloneableError, type Pid } from '@beamjs/runtime';
+import { GenServer, MAX_MESSAGE_DEPTH, UncloneableError, type Pid } from '@beamjs/runtime';
 import { startVM, type VM } from '@beamjs/scheduler';
-import { collector, describeBytes, mirror, poke, pokeItem, sendThree } from './fixtures/copying.js';
+import { collector, describeBytes, keeper, mirror, poke, pokeItem, sendThree } from './fixtures/copying.js';
 
 const isObject = (m: unknown): m is Record<string, any> => typeof m === 'object' && m !== null;
 
@@ -118,6 +118,25 @@ describe('copying between threads (VM, 2 schedulers)', () => {
       expect(Object.keys(echo)).toEqual([String(2 ** 32 - 2)]);
       const { views } = (await vm.run(poke, { sparse }, 1)) as { views: unknown[] };
       expect(views).toEqual([]);
+    });
+  });
+
+  describe('migration', () => {
+    it('a behaviour process whose state postMessage cannot carry (a function) is not moved, and goes on where it is', async () => {
+      const plain = await GenServer.start(vm.context, keeper, ['plain', false]);
+      const holding = await GenServer.start(vm.context, keeper, ['holding', true]);
+      for (const server of [plain, holding]) {
+        const here = await vm.call(server, { type: 'where' });
+        const there = 1 - here;
+        // A server that just replied may not be idle yet: a few tries (the one holding a function never moves).
+        let moved = false;
+        for (let i = 0; i < 40 && !moved; i++) {
+          moved = await vm.migrate(server, there);
+          if (!moved) await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        expect(moved).toBe(server === plain);
+        expect(await vm.call(server, { type: 'where' })).toBe(moved ? there : here);
+      }
     });
   });
 

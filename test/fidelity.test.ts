@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, TIMEOUT, type AnyPid, type Context, type Definition, type Runtime } from '@beamjs/runtime';
+import { createRuntime, GenServer, TIMEOUT, type AnyPid, type Context, type Definition, type Runtime } from '@beamjs/runtime';
 import { startVM, type VM } from '@beamjs/scheduler';
-import { cancelsTimer, dies, failingStarts, monitorFromBirth, setsTimer, timerToSelf, type StartOutcome } from './fixtures/fidelity.js';
+import { cancelsTimer, dies, failingStarts, monitorFromBirth, setsTimer, timerToSelf, registersOther, echoes, slowServer, callsTooShort, sendsTo, endsBadly, type StartOutcome } from './fixtures/fidelity.js';
 
 const FIXTURE = new URL('./fixtures/fidelity.ts', import.meta.url);
 
@@ -120,6 +120,120 @@ describe.each<Where>(['one thread', 2, 4])('timers as erlang:send_after (points 
     expect(env.me.readTimer(timer)).toBe(false);
     expect(env.me.cancelTimer(timer)).toBe(false);
   });
+});
+
+describe.each<Where>(['one thread', 2, 4])('registering another process (point 5): %s', (where) => {
+  let env: Env;
+  beforeAll(async () => {
+    env = await open(where);
+  });
+  afterAll(() => env.stop());
+
+  it('a process registers a live process of any scheduler (or the main thread); the name goes when that process exits', async () => {
+    let n = 0;
+    for (let s = 0; s < env.schedulers; s++) {
+      for (let t = 0; t < env.schedulers; t++) {
+        const name = `other-${n++}`;
+        const target = env.spawnOn(t, echoes, [env.me.self]);
+        env.spawnOn(s, registersOther, [name, target, env.me.self]);
+        expect(await answer(env.me, 10_000)).toEqual({ registered: 'ok', whereis: target });
+        env.me.send(name, 'hello');
+        // The target knows its name (processInfo), as if it had registered itself.
+        expect(await answer(env.me, 10_000)).toEqual({ echo: 'hello', name });
+        env.spawnOn(s, registersOther, [`${name}-again`, target, env.me.self]);
+        expect(await answer(env.me, 10_000)).toEqual({ registered: 'ERR_NAME_TAKEN' });
+        const mon = env.me.monitor(target);
+        env.me.send(target, 'stop');
+        await env.me.receive((m: any) => m?.type === 'DOWN' && m.ref === mon, 10_000);
+        expect(env.me.whereis(name)).toBeUndefined();
+        env.spawnOn(s, registersOther, [name, target, env.me.self]);
+        expect(await answer(env.me, 10_000)).toEqual({ registered: 'ERR_NOPROC' });
+      }
+    }
+    // The main thread's own mailbox, named by a process.
+    env.spawnOn(0, registersOther, ['the-main-mailbox', env.me.self, env.me.self]);
+    expect(await answer(env.me, 10_000)).toEqual({ registered: 'ok', whereis: env.me.self });
+    expect(env.me.processInfo()?.registeredName).toBe('the-main-mailbox');
+    env.me.unregister('the-main-mailbox');
+    expect(env.me.whereis('the-main-mailbox')).toBeUndefined();
+  });
+
+  it('unregistering another thread\'s process clears its own record of the name', async () => {
+    const target = env.spawnOn(env.schedulers - 1, echoes, [env.me.self]);
+    env.me.register('to-unregister', target);
+    env.me.unregister('to-unregister');
+    env.me.register('renamed', target);
+    env.me.send('renamed', 'hi');
+    expect(await answer(env.me, 10_000)).toEqual({ echo: 'hi', name: 'renamed' });
+    env.me.send(target, 'stop');
+  });
+});
+
+describe.each<Where>(['one thread', 2, 4])('process aliases (point 6): %s', (where) => {
+  let env: Env;
+  beforeAll(async () => {
+    env = await open(where);
+  });
+  afterAll(() => env.stop());
+
+  it('a message to an alias arrives while it is active and is dropped once unaliased, from any scheduler', async () => {
+    for (let s = 0; s < env.schedulers; s++) {
+      const alias = env.me.alias();
+      env.spawnOn(s, sendsTo, [alias, `via alias ${s}`]);
+      expect(await answer(env.me, 10_000)).toBe(`via alias ${s}`);
+      expect(env.me.unalias(alias)).toBe(true);
+      expect(env.me.unalias(alias)).toBe(false);
+      env.spawnOn(s, sendsTo, [alias, 'dropped']);
+      env.spawnOn(s, sendsTo, [env.me.self, `marker ${s}`]);
+      // The marker comes from the same scheduler after the dropped one; wait a little past it too.
+      expect(await answer(env.me, 10_000)).toBe(`marker ${s}`);
+      expect(await env.me.receive(100)).toBe(TIMEOUT);
+    }
+  });
+
+  it('an alias made with { reply: true } lets one message through', async () => {
+    const alias = env.me.alias({ reply: true });
+    env.spawnOn(env.schedulers - 1, sendsTo, [alias, 'first']);
+    expect(await answer(env.me, 10_000)).toBe('first');
+    env.me.send(alias, 'second');
+    expect(await env.me.receive(100)).toBe(TIMEOUT);
+  });
+
+  it('a reply that comes after GenServer.call timed out is dropped: the caller\'s mailbox stays clean', async () => {
+    const server = await GenServer.start(env.me, slowServer);
+    for (let s = 0; s < env.schedulers; s++) {
+      env.spawnOn(s, callsTooShort, [server, env.me.self]);
+      expect(await answer(env.me, 10_000)).toEqual({ code: 'ERR_CALL_TIMEOUT', left: [] });
+    }
+    // The same from the main thread's own mailbox.
+    await expect(GenServer.call(env.me, server, { type: 'slow', ms: 100 }, 20)).rejects.toMatchObject({ code: 'ERR_CALL_TIMEOUT' });
+    expect(await env.me.receive(300)).toBe(TIMEOUT);
+  });
+});
+
+describe.each<Where>(['one thread', 2, 4])('faults contained to their process (issue 10 point 5): %s', (where) => {
+  let env: Env;
+  beforeAll(async () => {
+    env = await open(where);
+  });
+  afterAll(() => env.stop());
+
+  it.each(['exit-fn', 'exit-symbol', 'throw-revoked', 'throw-bad-stack', 'throw-fn'])(
+    '%s ends the process, never its scheduler; a watcher on another thread gets a DOWN with a readable reason',
+    async (how) => {
+      for (let s = 0; s < env.schedulers; s++) {
+        const pid = env.spawnOn(s, endsBadly, [how]);
+        const ref = env.me.monitor(pid);
+        const down = (await env.me.receive((m: any) => m?.type === 'DOWN' && m.ref === ref, 10_000)) as any;
+        expect(down).not.toBe(TIMEOUT);
+        expect(down.reason).toEqual(expect.objectContaining({ name: expect.any(String), error: expect.any(String) }));
+        expect(JSON.stringify(down.reason)).not.toContain('undefined: undefined');
+        // The scheduler is still there and runs the next process.
+        env.spawnOn(s, sendsTo, [env.me.self, `alive ${s}`]);
+        expect(await answer(env.me, 10_000)).toBe(`alive ${s}`);
+      }
+    },
+  );
 });
 
 describe('vm.spawnWith (point 1, the VM side)', () => {

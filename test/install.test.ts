@@ -48,15 +48,22 @@ beforeAll(() => {
   mkdirSync(project, { recursive: true });
   // dist/ is what `pnpm test` just built; scripts/pack.mjs builds it itself when run alone.
   const packed: string[] = packAll(tarballs, { build: false });
-  // @beamjs/scheduler's one registry dependency, packed from the repo's store (npm would
-  // download it from the registry in a real project).
-  const comlink = realpathSync(path.join(repo, 'packages/scheduler/node_modules/comlink'));
-  execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', tarballs, comlink], { stdio: 'ignore' });
-  const comlinkTarball = readdirSync(tarballs).find((f) => f.startsWith('comlink-'))!;
+  // The packages' registry dependencies (comlink, uplot...), packed from the repo's store
+  // (npm would download them from the registry in a real project).
+  const registryDeps = new Set<string>();
+  for (const name of ['runtime', 'scheduler', 'cli']) {
+    const manifest = JSON.parse(readFileSync(path.join(repo, 'packages', name, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+    for (const [dep, range] of Object.entries(manifest.dependencies ?? {})) {
+      if (!range.startsWith('workspace:')) registryDeps.add(realpathSync(path.join(repo, 'packages', name, 'node_modules', dep)));
+    }
+  }
+  const before = new Set(readdirSync(tarballs));
+  for (const dir of registryDeps) execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', tarballs, dir], { stdio: 'ignore' });
+  const depTarballs = readdirSync(tarballs).filter((f) => !before.has(f)).map((f) => path.join(tarballs, f));
   writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'uses-beamjs', private: true, type: 'module' }));
   execFileSync(
     'npm',
-    ['install', '--offline', '--cache', path.join(root, 'npm-cache'), '--no-audit', '--no-fund', '--loglevel=error', path.join(tarballs, comlinkTarball), ...packed],
+    ['install', '--offline', '--cache', path.join(root, 'npm-cache'), '--no-audit', '--no-fund', '--loglevel=error', ...depTarballs, ...packed],
     { cwd: project, stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 },
   );
   for (const file of readdirSync(fixtures)) copyFileSync(path.join(fixtures, file), path.join(project, file));
@@ -64,7 +71,10 @@ beforeAll(() => {
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describe('installed with npm into a project outside the repository', () => {
+// Each step starts Node processes (and tsc) on a machine that may be busy: generous bounds.
+const SLOW = 120_000;
+
+describe('installed with npm into a project outside the repository', { timeout: SLOW }, () => {
   it('the tarballs carry dist/ and real version ranges instead of workspace: ones', () => {
     for (const name of ['runtime', 'scheduler', 'cli']) {
       const manifest = readFileSync(path.join(project, 'node_modules/@beamjs', name, 'package.json'), 'utf8');

@@ -23,7 +23,7 @@ describe('a VM in a Node program: starting and ending', () => {
 
   it('startVM({ keepAlive: true }) keeps the process alive with nothing pending', () => {
     // Killed at the time bound: it would never exit by itself.
-    const run = runFixture('keep-alive.ts', 8_000);
+    const run = runFixture('keep-alive.ts', 20_000);
     expect(run.stdout.trim()).toBe('serving');
     expect(run.signal).toBe('SIGKILL');
   });

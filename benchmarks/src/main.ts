@@ -19,10 +19,12 @@ import { savinaSuite } from './suites/savina.js';
 import { messagingSuite } from './suites/messaging.js';
 import { spawnMemorySuite } from './suites/spawn-memory.js';
 import { microSuite } from './suites/micro.js';
+import { workerPoolSuite } from './suites/worker-pool.js';
 import { transferSuite } from './suites/transfer.js';
+import { observerSuite } from './suites/observer.js';
 import { erlangInstalled, erlangSuite } from './suites/erlang.js';
 
-const SUITES: Suite[] = [cpuSuite, savinaSuite, messagingSuite, spawnMemorySuite, microSuite, transferSuite, erlangSuite];
+const SUITES: Suite[] = [cpuSuite, workerPoolSuite, savinaSuite, messagingSuite, spawnMemorySuite, microSuite, transferSuite, observerSuite, erlangSuite];
 
 interface Args {
   quick: boolean;

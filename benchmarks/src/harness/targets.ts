@@ -47,6 +47,11 @@ export function evaluateTargets(all: readonly Measurement[], cores: number, erla
     // "8 schedulers on 2 cores must not be more than 10% slower than 2": speed ratio >= 1/1.1.
     ratio(`${w}: 8 schedulers vs ${cores} (oversubscribed)`, '>= 0.91x (at most 10% slower)', 1 / 1.1, find(w, 'vm-8'), find(w, vmN));
   }
+  for (const w of ['worker pool (GenServer)', 'worker pool (coroutine)']) {
+    if (!all.some((m) => m.workload === w)) continue;
+    ratio(`${w}: ${cores} schedulers vs 1`, '>= 1.8x', 1.8, find(w, vmN), find(w, 'vm-1'));
+    ratio(`${w}: 8 schedulers vs ${cores}`, '>= 0.91x (at most 10% slower)', 1 / 1.1, find(w, 'vm-8'), find(w, vmN));
+  }
   ratio('small tasks: vm.map vs piscina', '>= 10x', 10, find('small-tasks', vmN), find('small-tasks', pool));
   absolute('local ring, coroutines, 1 thread', '>= 4M hops/s', find('ring (coroutine)', 'thread'), (v) => v >= 4e6, formatRate('hops/s'));
   absolute('local ring, actors, 1 thread', '>= 4M hops/s', find('ring (actor)', 'thread'), (v) => v >= 4e6, formatRate('hops/s'));

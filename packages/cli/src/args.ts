@@ -20,6 +20,15 @@ export type Command =
 
 export type StatsMode = 'off' | 'table' | 'json';
 
+/** `--observe[=PORT]`, `--observe-host HOST`, `--observe-allow-kill`: the web observer. */
+export interface ObserveFlags {
+  /** 0: a free port. */
+  port: number;
+  /** undefined: loopback (127.0.0.1). */
+  host: string | undefined;
+  allowActions: boolean;
+}
+
 export interface RunOptions {
   /** The script as given (a path, relative to the working directory). */
   script: string;
@@ -33,6 +42,8 @@ export interface RunOptions {
   /** The least severe report or log line printed (default `info`). */
   logLevel: LogLevel;
   logFormat: 'text' | 'json';
+  /** The web observer, if asked for. */
+  observe?: ObserveFlags;
 }
 
 const SCRIPT_FLAGS_HINT = 'arguments for the script go after --, as in: beamjs run script.ts -- --flag value';
@@ -48,6 +59,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
   let logFormat: 'text' | 'json' = 'text';
   let help = false;
   let version = false;
+  let observe: ObserveFlags | undefined;
+  const observing = (): ObserveFlags => (observe ??= { port: 0, host: undefined, allowActions: false });
 
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -64,6 +77,14 @@ export function parseCommandLine(argv: readonly string[]): Command {
     const inline = eq === -1 ? undefined : arg.slice(eq + 1);
     const noValue = (): void => {
       if (inline !== undefined) throw new UsageError(`option ${name} takes no value, got '${arg}'`);
+    };
+    /** The option's value: after `=`, or the next word (which `--` never is). */
+    const value = (missing: string): string => {
+      if (inline !== undefined) return inline;
+      const next = argv[i + 1];
+      if (next === undefined || next === '--') throw new UsageError(missing);
+      i++;
+      return next;
     };
     switch (name) {
       case '-h':
@@ -90,6 +111,20 @@ export function parseCommandLine(argv: readonly string[]): Command {
         else if (inline === 'json') stats = 'json';
         else throw new UsageError(`--stats is --stats (a table) or --stats=json, got '${arg}'`);
         break;
+      case '--observe':
+        observing().port = inline === undefined ? 0 : parsePort(inline);
+        break;
+      case '--observe-allow-kill':
+        noValue();
+        observing().allowActions = true;
+        break;
+      case '--observe-host': {
+        const missing = '--observe-host needs an address to bind, as in --observe-host 0.0.0.0';
+        const host = value(missing);
+        if (host === '' || host.startsWith('-')) throw new UsageError(missing);
+        observing().host = host;
+        break;
+      }
       case '--log-level': {
         const value = inline ?? argv[++i];
         if (!Logger.LOG_LEVELS.includes(value as LogLevel)) throw new UsageError(`--log-level is one of ${Logger.LOG_LEVELS.join(', ')}, as in --log-level=warning; got '${value ?? ''}'`);
@@ -101,13 +136,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
         logFormat = inline;
         break;
       case '--schedulers': {
-        let value = inline;
-        if (value === undefined) {
-          value = argv[i + 1];
-          if (value === undefined || value === '--') throw new UsageError('--schedulers needs a number, as in --schedulers 4');
-          i++;
-        }
-        schedulers = parseSchedulers(value);
+        schedulers = parseSchedulers(value('--schedulers needs a number, as in --schedulers 4'));
         break;
       }
       default:
@@ -128,7 +157,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (quiet && stats !== 'off') throw new UsageError('--quiet turns the stats off: use --quiet or --stats, not both');
   if (quiet && top) throw new UsageError('--quiet turns the live view off: use --quiet or --top, not both');
   if (quiet && logLevel !== undefined) throw new UsageError('--quiet turns the reports off: use --quiet or --log-level, not both');
-  return { kind: 'run', options: { script, args: [...rest, ...passThrough], schedulers, stats, top, quiet, logLevel: logLevel ?? 'info', logFormat } };
+  return { kind: 'run', options: { script, args: [...rest, ...passThrough], schedulers, stats, top, quiet, logLevel: logLevel ?? 'info', logFormat, ...(observe ? { observe } : {}) } };
 }
 
 /** A whole number >= 1, written as plain digits ("4", not "4.0", "0x4" or " 4"). */
@@ -137,5 +166,12 @@ function parseSchedulers(text: string): number {
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1) {
     throw new UsageError(`--schedulers needs a whole number of at least 1, got '${text}'`);
   }
+  return n;
+}
+
+/** A TCP port: plain digits, 1 to 65535 (or 0: any free port). */
+function parsePort(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 65535) throw new UsageError(`--observe=PORT needs a port number from 0 to 65535 (0: a free one), got '${text}'`);
   return n;
 }

@@ -43,3 +43,10 @@ function asCode(value: unknown): number | null {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   return typeof n === 'number' && Number.isInteger(n) ? n : null;
 }
+
+/** The exit code of a main that called `process.exit(code)` (its reason is `{ exitCode }`), if it did. */
+export function exitCodeOfReason(reason: unknown): number | undefined {
+  if (typeof reason !== 'object' || reason === null) return undefined;
+  const code = (reason as { exitCode?: unknown }).exitCode;
+  return Object.keys(reason).length === 1 && typeof code === 'number' && Number.isInteger(code) ? code : undefined;
+}

@@ -4,7 +4,7 @@ import type { RunOptions } from './args.js';
 import { CrashReporter } from './crash-report.js';
 import { CliError, UsageError, oneLine } from './errors.js';
 import { relativize } from './load-error.js';
-import { EXIT_CODE_MODULE, scriptExitCode } from './exit-code.js';
+import { EXIT_CODE_MODULE, exitCodeOfReason, scriptExitCode } from './exit-code.js';
 import { loadScript } from './load-script.js';
 import { SignalWatcher, exitCodeFor, type StopSignal } from './signals.js';
 import { formatStatsTable, statsReport } from './stats-table.js';
@@ -42,6 +42,20 @@ export async function runScript(options: RunOptions): Promise<number> {
   const keepAlive = setInterval(() => {}, 1 << 30);
   const startedAt = performance.now();
   const top = options.top ? startTop(vm, { startedAt }) : undefined;
+  if (options.observe) {
+    const { port, host, allowActions } = options.observe;
+    const observer = await vm.observe({ port, host, allowActions }).catch(async (err: unknown) => {
+      top?.stop();
+      await vm.stop();
+      clearInterval(keepAlive);
+      signals.dispose();
+      throw err instanceof BeamError ? new UsageError(err.message) : err;
+    });
+    say(`beamjs: observer at ${observer.url}${allowActions ? ' (actions on)' : ''}`);
+    if (host !== undefined && !/^(127\.|::1$|localhost$)/.test(host)) {
+      say(`beamjs: the observer listens on ${host}, reachable from other machines: only the token in its URL keeps others out; share it with care`);
+    }
+  }
   try {
     // Spawn and monitor in one step: a main that ends at once still sends its DOWN message.
     const [pid, ref] = vm.context.spawnMonitor(script.main, options.args);
@@ -54,13 +68,16 @@ export async function runScript(options: RunOptions): Promise<number> {
     const wallMs = performance.now() - startedAt;
     signals.forceOnNext();
 
-    const stats = options.stats === 'off' ? undefined : statsReport(await freshStats(vm), wallMs);
+    const stats = options.stats === 'off' ? undefined : statsReport(await freshStats(vm), wallMs, vm.migrations());
     top?.stop();
     let code: number;
     if (outcome.kind === 'signal') {
       code = exitCodeFor(outcome.signal);
     } else if (outcome.reason === 'normal') {
       code = await scriptExitCode(vm);
+    } else if (exitCodeOfReason(outcome.reason) !== undefined) {
+      // main called process.exit(code): no crash report, that code.
+      code = exitCodeOfReason(outcome.reason)!;
     } else {
       if (!options.quiet) say(reporter.exitReport(pid, script.main.name, script.main.key, outcome.reason));
       code = 1;

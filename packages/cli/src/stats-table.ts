@@ -1,4 +1,4 @@
-import type { SchedulerStats } from '@beamjs/scheduler';
+import type { MoveRecord, SchedulerStats } from '@beamjs/scheduler';
 import { count, percent, renderTable } from './table.js';
 
 /**
@@ -11,14 +11,17 @@ export interface StatsReport {
   schedulers: SchedulerStats[];
   /** Sums over the schedulers; `utilization` is their mean; `sleeping` is true when all sleep. */
   total: Omit<SchedulerStats, 'id'>;
+  /** The last processes that moved between schedulers (oldest first). */
+  moves: MoveRecord[];
 }
 
-export function statsReport(schedulers: SchedulerStats[], wallMs: number): StatsReport {
+export function statsReport(schedulers: SchedulerStats[], wallMs: number, moves: MoveRecord[] = []): StatsReport {
   const sum = (f: (s: SchedulerStats) => number): number => schedulers.reduce((acc, s) => acc + f(s), 0);
   const n = Math.max(1, schedulers.length);
   return {
     wallMs: Math.round(wallMs),
     schedulers,
+    moves,
     total: {
       runQueue: sum((s) => s.runQueue),
       queuedJobs: sum((s) => s.queuedJobs),
@@ -33,6 +36,11 @@ export function statsReport(schedulers: SchedulerStats[], wallMs: number): Stats
       messagesIn: sum((s) => s.messagesIn),
       messagesOut: sum((s) => s.messagesOut),
       longSchedules: sum((s) => s.longSchedules),
+      recentUtilization: sum((s) => s.recentUtilization) / n,
+      msPerStep: sum((s) => s.msPerStep) / n,
+      balanceRounds: sum((s) => s.balanceRounds),
+      active: sum((s) => s.active),
+      residents: sum((s) => s.residents),
       sleeping: schedulers.every((s) => s.sleeping),
     },
   };
@@ -63,5 +71,25 @@ export function formatStatsTable(report: StatsReport): string {
   const rows = [...report.schedulers.map((s) => row(String(s.id), s)), row('total', report.total)];
   const n = report.schedulers.length;
   const title = `${n} scheduler${n === 1 ? '' : 's'}, ${(report.wallMs / 1000).toFixed(2)} s`;
-  return `${title}\n${renderTable(header, rows, header.map((_, c) => c > 0))}`;
+  const moved = formatMoves(report.moves, 10);
+  return `${title}\n${renderTable(header, rows, header.map((_, c) => c > 0))}${moved.length ? `\n${moved.join('\n')}` : ''}`;
+}
+
+/**
+ *     moved: worker <0.12> 0->1 (balance), worker <0.13> 0->1 (steal)
+ *     ... and 3 more moves
+ * One line per process that moved, with the path it took; the most recent `limit` processes.
+ */
+export function formatMoves(moves: readonly MoveRecord[], limit: number): string[] {
+  const paths = new Map<number, { name: string; hops: string[] }>();
+  for (const m of moves) {
+    const path = paths.get(m.pid) ?? { name: m.name, hops: [String(m.from)] };
+    path.hops.push(`${m.to}${m.why === 'balance' ? '' : ` (${m.why})`}`);
+    paths.delete(m.pid);
+    paths.set(m.pid, path);
+  }
+  const shown = [...paths].slice(-limit);
+  const lines = shown.map(([pid, p]) => `moved: ${p.name || 'process'} ${pid}  ${p.hops.join(' -> ')}`);
+  if (paths.size > shown.length) lines.unshift(`moved: ${paths.size - shown.length} more processes`);
+  return lines;
 }

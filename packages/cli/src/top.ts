@@ -1,6 +1,8 @@
 import type { SchedulerStats, VM } from '@beamjs/scheduler';
+import { pidToString } from '@beamjs/runtime';
 import { LiveRegion } from './live-region.js';
 import { compact, count, percent, renderTable } from './table.js';
+import { formatMoves } from './stats-table.js';
 
 /**
  * `--top`: a live view of the schedulers while the script runs, read from shared memory with
@@ -35,6 +37,11 @@ interface SchedulerView {
   queuedJobs: number;
   processes: number;
   messageRate: number;
+  /** Processes that moved in / out since the last frame. */
+  movedIn: number;
+  movedOut: number;
+  /** A process holding this scheduler past the long-schedule threshold, as the VM's watchdog sees it now. */
+  holding?: { pid: number; name: string; ms: number };
 }
 
 export interface TopFrame {
@@ -42,9 +49,11 @@ export interface TopFrame {
   schedulers: SchedulerView[];
   processes: number;
   messageRate: number;
+  /** Processes that moved since the last frame, as `formatMoves` lines. */
+  moved: string[];
 }
 
-type StatsSource = Pick<VM, 'statsNow'>;
+type StatsSource = Pick<VM, 'statsNow'> & Partial<Pick<VM, 'migrations'>>;
 
 export function startTop(vm: StatsSource, options: TopOptions = {}): Top {
   const out = options.out ?? process.stderr;
@@ -77,6 +86,8 @@ export class TopSampler {
   private awake: number[] = [];
   private samples = 0;
   private lastMessages: number[] = [];
+  private lastMoves: { in: number; out: number }[] = [];
+  private lastMoveAt = 0;
   private lastFrameAt: number;
 
   constructor(
@@ -84,7 +95,10 @@ export class TopSampler {
     private readonly startedAt: number,
   ) {
     this.lastFrameAt = performance.now();
-    this.lastMessages = vm.statsNow().map((s) => s.messagesIn);
+    const stats = vm.statsNow();
+    this.lastMessages = stats.map((s) => s.messagesIn);
+    this.lastMoves = stats.map((s) => ({ in: s.migrationsIn, out: s.migrationsOut }));
+    this.lastMoveAt = Date.now();
   }
 
   sample(): void {
@@ -103,7 +117,14 @@ export class TopSampler {
       queuedJobs: s.queuedJobs,
       processes: s.processes,
       messageRate: Math.max(0, s.messagesIn - (this.lastMessages[s.id] ?? 0)) / seconds,
+      movedIn: Math.max(0, s.migrationsIn - (this.lastMoves[s.id]?.in ?? 0)),
+      movedOut: Math.max(0, s.migrationsOut - (this.lastMoves[s.id]?.out ?? 0)),
+      ...(s.holding ? { holding: { pid: s.holding.pid, name: s.holding.name, ms: s.holding.ms } } : {}),
     }));
+    const since = this.lastMoveAt;
+    this.lastMoveAt = Date.now();
+    const moved = formatMoves((this.vm.migrations?.() ?? []).filter((m) => m.at >= since), 5);
+    this.lastMoves = stats.map((s) => ({ in: s.migrationsIn, out: s.migrationsOut }));
     this.awake = [];
     this.samples = 0;
     this.lastMessages = stats.map((s) => s.messagesIn);
@@ -113,6 +134,7 @@ export class TopSampler {
       schedulers,
       processes: schedulers.reduce((n, s) => n + s.processes, 0),
       messageRate: schedulers.reduce((n, s) => n + s.messageRate, 0),
+      moved,
     };
   }
 }
@@ -123,7 +145,7 @@ export function renderFrame(frame: TopFrame): string[] {
   const title =
     `beamjs top  ${(frame.elapsedMs / 1000).toFixed(1)} s  ${n} scheduler${n === 1 ? '' : 's'}  ` +
     `${count(frame.processes)} processes  ${compact(frame.messageRate)} msgs/s`;
-  const header = ['sched', 'util', '', 'run queue', 'jobs', 'processes', 'msgs/s'];
+  const header = ['sched', 'util', '', 'run queue', 'jobs', 'processes', 'msgs/s', 'moved in/out'];
   const rows = frame.schedulers.map((s) => [
     String(s.id),
     bar(s.utilization, 20),
@@ -132,8 +154,16 @@ export function renderFrame(frame: TopFrame): string[] {
     count(s.queuedJobs),
     count(s.processes),
     compact(s.messageRate),
+    `${s.movedIn}/${s.movedOut}`,
   ]);
-  return [title, ...renderTable(header, rows, [false, false, true, true, true, true, true]).split('\n')];
+  return [title, ...renderTable(header, rows, [false, false, true, true, true, true, true, true]).split('\n'), ...frame.moved, ...holdingLines(frame)];
+}
+
+/** `long schedule: scheduler 0 held by <0.12.0> (worker) for 1.5 s`, one per scheduler held now. */
+function holdingLines(frame: TopFrame): string[] {
+  return frame.schedulers.flatMap((s) =>
+    s.holding ? [`long schedule: scheduler ${s.id} held by ${pidToString(s.holding.pid)} (${s.holding.name}) for ${(s.holding.ms / 1000).toFixed(1)} s`] : [],
+  );
 }
 
 /** One line per interval when stderr is not a terminal (a log file, a pipe, CI). */
@@ -142,7 +172,10 @@ export function renderLine(frame: TopFrame): string {
   return (
     `[top ${(frame.elapsedMs / 1000).toFixed(1)}s] util ${list((s) => `${Math.round(s.utilization * 100)}%`)}` +
     ` | run queue ${list((s) => String(s.runQueue))} | jobs ${list((s) => String(s.queuedJobs))}` +
-    ` | processes ${frame.processes} | ${compact(frame.messageRate)} msgs/s`
+    ` | processes ${frame.processes} | ${compact(frame.messageRate)} msgs/s` +
+    ` | moved ${list((s) => `${s.movedIn}/${s.movedOut}`)}${frame.moved.length ? ` | ${frame.moved.join('; ')}` : ''}` +
+    // A held scheduler gets a line of its own, so the counters line keeps one shape.
+    holdingLines(frame).map((line) => `\n[top ${(frame.elapsedMs / 1000).toFixed(1)}s] ${line}`).join('')
   );
 }
 

@@ -20,6 +20,13 @@ Options:
                     default), notice, warning or error (crashes and supervisor reports
                     are errors, long schedules warnings, Logger.* calls their own level)
   --log-format=json reports and log lines as one JSON object per line (on stderr)
+  --observe[=PORT]  serve the web observer while it runs (load charts, processes, supervision
+                    trees, process detail) and print its URL; port 0 or none: a free one
+  --observe-host <address>
+                    bind the observer to this address instead of 127.0.0.1 (the URL's token
+                    guards it)
+  --observe-allow-kill
+                    let the observer page exit processes and migrate behaviour processes
   -q, --quiet       no crash reports, no statistics
   -h, --help        this text
   -v, --version     the version of beamjs

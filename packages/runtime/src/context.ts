@@ -1,4 +1,4 @@
-import type { AnyPid, Dest, Pid, Ref } from './pid.js';
+import type { Alias, AnyPid, Dest, Pid, Ref } from './pid.js';
 import type { ExitReason } from './reasons.js';
 import type { ProcessInfo } from './info.js';
 import type { RuntimeEvent } from './events.js';
@@ -13,6 +13,14 @@ export interface SpawnOptions {
   /** Register the new process under this name before it runs. */
   name?: string;
   /**
+   * Where it starts, on a multi-scheduler VM: `'local'` with its spawner (processes that talk
+   * to each other), `'spread'` on the scheduler with the most room (long-lived busy ones). By
+   * default supervisors' children spread and other spawns stay local (see the scheduler README).
+   */
+  placement?: Placement;
+  /** Start on this scheduler and stay there: load balancing leaves it alone (Erlang's scheduler binding). */
+  scheduler?: number;
+  /**
    * Monitor the new process from birth (Erlang's `spawn_opt` with `monitor`): `spawnWith`
    * returns `[pid, ref]`, and the DOWN holds even if the child dies before the spawner's next
    * step, on whichever scheduler it started.
@@ -22,6 +30,8 @@ export interface SpawnOptions {
 
 /** Spawn options that ask for a monitor: `spawnWith` then returns `[pid, ref]`. */
 export type MonitorSpawnOptions = SpawnOptions & { monitor: true };
+
+export type Placement = 'spread' | 'local';
 
 /**
  * A process's view of the world: the first argument of every process body and callback.
@@ -66,13 +76,29 @@ export interface Context<Msg = unknown> {
   spawnWith<D extends Definition>(def: D, args: ArgsOf<D>, options: MonitorSpawnOptions): [Pid<MessageOf<D>>, Ref];
   spawnWith<D extends Definition>(def: D, args: ArgsOf<D>, options?: SpawnOptions): Pid<MessageOf<D>>;
 
-  /** Links this process to `pid`: when one exits abnormally the other does too (unless it traps exits). */
-  link(pid: AnyPid): void;
+  /**
+   * Links this process to `pid` (or the process registered as that name): when one exits
+   * abnormally the other does too (unless it traps exits). A dead pid sends back an EXIT with
+   * `noproc`; a name nobody holds throws ERR_NOPROC.
+   */
+  link(pid: AnyPid | string): void;
   unlink(pid: AnyPid): void;
-  /** Watches `pid`: a DownMessage with the returned ref arrives when it exits (at once with `noproc` if it is gone). */
-  monitor(pid: AnyPid): Ref;
+  /**
+   * Watches `pid`, or the process registered as that name now: a DownMessage with the returned
+   * ref arrives when it exits (at once with `noproc` if it is gone, or if no process has the name).
+   */
+  monitor(pid: AnyPid | string): Ref;
   /** Removes a monitor; with `flush`, also removes its DOWN message if it already arrived. */
   demonitor(ref: Ref, options?: { flush?: boolean }): void;
+  /**
+   * A new alias of this process (OTP 24): send to it like a pid while it is active; once
+   * `unalias`ed (or, with `reply: true`, once one message came through it) messages to it are
+   * dropped on arrival. How a request/reply makes sure a late reply never reaches the mailbox.
+   */
+  alias(options?: { reply?: boolean }): Alias<Msg>;
+  /** Deactivates an alias of this process; false if it was not active. */
+  unalias(alias: Alias<Msg> | Ref): boolean;
+
   /** Turns exit signals from linked processes into ExitMessages; returns the previous setting. */
   trapExit(on: boolean): boolean;
 

@@ -4,7 +4,8 @@ import type { LogEvent } from './logger.js';
 /** What the runtime tells its host, for logging and statistics. */
 export type RuntimeEvent =
   | { type: 'crash'; pid: number; name: string; key: string; reason: ExitReason }
-  | { type: 'long_schedule'; pid: number; name: string; ms: number }
+  /** `running`: reported by a watchdog while the step still goes on (`ms` so far), with the definition's `key`. */
+  | { type: 'long_schedule'; pid: number; name: string; ms: number; key?: string; running?: boolean }
   | SupervisorReport
   | LogEvent;
 

@@ -1,5 +1,5 @@
 import type { Signal } from './signals.js';
-import type { Definition } from './context.js';
+import type { Definition, Placement } from './context.js';
 import type { RuntimeEvent } from './events.js';
 import type { TimerCells } from './timer-cells.js';
 
@@ -22,6 +22,10 @@ export interface SpawnJob {
   name: string | undefined;
   /** Signals sent to it before it started, travelling with it (applied first, in order). */
   signals?: Signal[];
+  /** Where the spawner asked it to start (SpawnOptions); the host decides when absent. */
+  placement?: Placement;
+  /** Bound to this scheduler (SpawnOptions.scheduler). */
+  scheduler?: number;
 }
 
 export type { RuntimeEvent, SupervisorReport } from './events.js';
@@ -30,6 +34,8 @@ export interface NameRegistry {
   /** False if the name is taken. */
   register(name: string, pid: number): boolean;
   whereis(name: string): number | undefined;
+  /** The name registered for `pid`, if any (to refuse a second name for a process of another thread). */
+  nameOf?(pid: number): string | undefined;
   /** Removes the name if it maps to `pid` (or to anything when `pid` is undefined). */
   unregister(name: string, pid?: number): void;
   names(): string[];
@@ -43,6 +49,8 @@ export interface NameRegistry {
 export interface Host {
   /** This thread's id (0..254): part of every ref made here, shown in process info. */
   readonly nodeId: number;
+  /** How many schedulers a `scheduler` spawn option may name (1 when absent). */
+  readonly schedulerCount?: number;
   readonly names: NameRegistry;
   /** The VM's timer cells, shared by its threads (default: a table of this thread's own). */
   readonly timerCells?: TimerCells;
@@ -67,4 +75,12 @@ export interface Host {
   beforeSlice?(): void;
   /** The run queue became empty. */
   idle?(): void;
+  /**
+   * A process's own code is about to run: a step of the run loop, or a receive resolved at
+   * once. What runs next on this thread until the next `enter`, `beforeSlice` or `idle` is
+   * that process's (a watchdog outside the thread can name it). `direct`: a receive resolved
+   * at once from another process's code, which goes on running (the resumed continuation runs
+   * later, as a microtask).
+   */
+  enter?(proc: { readonly self: number; readonly name: string; readonly key: string }, direct?: boolean): void;
 }

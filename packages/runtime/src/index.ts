@@ -1,4 +1,4 @@
-export { type Pid, type AnyPid, type Ref, type Dest, pidToString, slotOf, generationOf, makePid, SLOT_SPACE } from './pid.js';
+export { type Pid, type AnyPid, type Ref, type Dest, type Alias, isAlias, isPid, checkPid, MAX_PID, pidToString, slotOf, generationOf, makePid, SLOT_SPACE } from './pid.js';
 export { BeamError, UncloneableError, type BeamErrorCode, checkTimeout } from './errors.js';
 export { MAX_MESSAGE_DEPTH, deepCopy, deepCopyTransferring, isCloneable } from './copy.js';
 export {
@@ -17,7 +17,7 @@ export {
   type ArgsOf,
   type ResultOf,
 } from './definition.js';
-export { TIMEOUT, type Timeout, type Context, type SpawnOptions, type MonitorSpawnOptions } from './context.js';
+export { TIMEOUT, type Timeout, type Context, type SpawnOptions, type MonitorSpawnOptions, type Placement } from './context.js';
 export {
   type ExitReason,
   type CrashReason,
@@ -55,6 +55,7 @@ export type {
   ServerContext,
   From,
   InitResult,
+  Ignored,
   CallResult,
   NoReplyResult,
   StartOptions,
@@ -75,3 +76,4 @@ export type { RegistrySpec, ViaName } from './behaviours/via.js';
 export * as TaskSupervisor from './behaviours/task-supervisor.js';
 export * as Logger from './logger.js';
 export type { LogLevel, LogEvent, LoggerOptions, LogSink } from './logger.js';
+export { supervisorView, type SupervisorView, type SupervisedChildView } from './behaviours/supervisor-view.js';

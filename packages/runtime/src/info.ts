@@ -19,6 +19,8 @@ export interface ProcessInfo {
   trapExit: boolean;
   /** Messages taken from the mailbox so far. */
   messagesHandled: number;
+  /** Steps it was given so far (starts, resumes, actor messages): BEAM's reductions, roughly. */
+  steps: number;
   /** The scheduler it runs on. */
   scheduler: number;
   /** Whether it can move to another scheduler now (an idle actor, or a process not started yet). */

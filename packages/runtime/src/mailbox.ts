@@ -23,6 +23,12 @@ export class Mailbox {
     this.head = 0;
   }
 
+  /** Puts one message at the front (a GenServer's pending continue, see gen-server-loop.ts). */
+  unshift(msg: unknown): void {
+    if (this.head > 0) this.items[--this.head] = msg;
+    else this.items.unshift(msg);
+  }
+
   shift(): unknown {
     const items = this.items;
     const msg = items[this.head];

@@ -18,6 +18,8 @@ export interface MigratingProcess {
   monitors: [Ref, number][];
   monitoredBy: [Ref, number][];
   trapExit: boolean;
+  /** Its active aliases: [ref, deactivated by its first message]. */
+  aliases?: [Ref, boolean][];
   registeredName: string | undefined;
   handled: number;
   parent: number | undefined;
@@ -52,6 +54,7 @@ export class Migration {
       monitors: [...(proc.monitors ?? [])],
       monitoredBy: [...(proc.monitoredBy ?? [])],
       trapExit: proc.trapping,
+      aliases: proc.aliases?.size ? [...proc.aliases] : undefined,
       registeredName: proc.registeredName,
       handled: proc.handled,
       parent: proc.parent,
@@ -75,6 +78,7 @@ export class Migration {
     if (moving.monitors.length) proc.monitors = new Map(moving.monitors);
     if (moving.monitoredBy.length) proc.monitoredBy = new Map(moving.monitoredBy);
     proc.trapping = moving.trapExit;
+    if (moving.aliases?.length) proc.aliases = new Map(moving.aliases);
     proc.registeredName = moving.registeredName;
     proc.handled = moving.handled;
     proc.status = 'waiting';

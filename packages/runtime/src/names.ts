@@ -1,6 +1,7 @@
 import { BeamError, describe } from './errors.js';
 import type { ProcessTable } from './process-table.js';
 import type { NameRegistry } from './host.js';
+import type { Signal } from './signals.js';
 
 /** The pid registered as `name`, or the error that says there is none. */
 export function whereisOrThrow(names: NameRegistry, name: string): number {
@@ -20,6 +21,10 @@ export class Registrations {
   constructor(
     private readonly procs: ProcessTable,
     private readonly names: NameRegistry,
+    /** Whether a pid with no process on this thread is alive elsewhere. */
+    private readonly aliveElsewhere: (pid: number) => boolean,
+    /** Sends a signal to a process on another thread. */
+    private readonly route: (signal: Signal) => void,
   ) {}
 
   register(name: string, pid: number): void {
@@ -33,18 +38,40 @@ export class Registrations {
     }
     const proc = this.procs.get(pid);
     if (!proc && !unborn) {
-      throw new BeamError(
-        'ERR_NOPROC',
-        `cannot register ${JSON.stringify(name)} for process ${pid}: it is not alive on this scheduler. A process registers itself with ctx.register(name), or is given a name at spawn: ctx.spawnWith(def, args, { name })`,
-      );
+      this.registerElsewhere(name, pid);
+      return;
     }
-    if (proc?.registeredName !== undefined) {
-      throw new BeamError('ERR_NAME_TAKEN', `process ${pid} is already registered as ${JSON.stringify(proc.registeredName)}: a process has one name; unregister it first`);
+    // A name given from another thread is in the registry before its `named` signal arrives.
+    const current = proc === undefined ? undefined : (proc.registeredName ?? this.names.nameOf?.(pid));
+    if (current !== undefined) {
+      throw new BeamError('ERR_NAME_TAKEN', `process ${pid} is already registered as ${JSON.stringify(current)}: a process has one name; unregister it first`);
     }
+    this.claim(name, pid);
+    if (proc) proc.registeredName = name;
+  }
+
+  /**
+   * Registers a live process of another thread (a scheduler's, or the main thread's): the
+   * shared registry takes the name now, and a `named` signal tells the process's owner, which
+   * records it so that the name goes when the process exits (or, if it has exited meanwhile,
+   * the signal bounces and the name goes at once).
+   */
+  private registerElsewhere(name: string, pid: number): void {
+    if (!this.aliveElsewhere(pid)) {
+      throw new BeamError('ERR_NOPROC', `cannot register ${JSON.stringify(name)} for process ${pid}: it is not alive`);
+    }
+    const current = this.names.nameOf?.(pid);
+    if (current !== undefined) {
+      throw new BeamError('ERR_NAME_TAKEN', `process ${pid} is already registered as ${JSON.stringify(current)}: a process has one name; unregister it first`);
+    }
+    this.claim(name, pid);
+    this.route({ kind: 'named', to: pid, name, on: true });
+  }
+
+  private claim(name: string, pid: number): void {
     if (!this.names.register(name, pid)) {
       throw new BeamError('ERR_NAME_TAKEN', `the name ${JSON.stringify(name)} is already registered to process ${this.names.whereis(name)}: pick another name, or unregister it first`);
     }
-    if (proc) proc.registeredName = name;
   }
 
   unregister(name: string): void {
@@ -52,6 +79,10 @@ export class Registrations {
     if (pid === undefined) return;
     this.names.unregister(name, pid);
     const proc = this.procs.get(pid);
-    if (proc && proc.registeredName === name) proc.registeredName = undefined;
+    if (proc) {
+      if (proc.registeredName === name) proc.registeredName = undefined;
+    } else {
+      this.route({ kind: 'named', to: pid, name, on: false });
+    }
   }
 }

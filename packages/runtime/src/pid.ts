@@ -7,6 +7,9 @@
  * The `Msg` parameter exists only for the type checker: `send(pid, msg)` compiles only when
  * `msg` is what the process accepts.
  */
+import type { ViaName } from './behaviours/via.js';
+import { BeamError, describe } from './errors.js';
+
 declare const accepts: unique symbol;
 export type Pid<Msg = unknown> = number & { readonly [accepts]?: Msg };
 
@@ -20,6 +23,31 @@ export type Ref = number;
 /** 2^22 slots: enough for 4M live processes per VM. */
 export const SLOT_SPACE = 0x400000;
 
+/**
+ * The largest pid: generations are counted in an Int32 per slot, and every pid must stay an
+ * exact double so it means the same after any arithmetic or copy.
+ */
+export const MAX_PID = Number.MAX_SAFE_INTEGER;
+
+/** True for a value shaped like a pid (whether or not that process is alive). */
+export function isPid(value: unknown): value is AnyPid {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_PID;
+}
+
+/**
+ * Every API that takes a pid calls this first, so a bad one fails where it was passed, with a
+ * clear message, instead of as a raw `RangeError` from a shared-memory read deep inside (or,
+ * for `pid + 0.5`, as a false answer about some other process).
+ */
+export function checkPid(value: unknown, where: string): asserts value is AnyPid {
+  if (!isPid(value)) {
+    throw new BeamError(
+      'ERR_INVALID_ARGUMENT',
+      `${where} needs a pid (a non-negative integer as returned by spawn, self or whereis), got ${describe(value)}`,
+    );
+  }
+}
+
 export const slotOf = (pid: number): number => pid % SLOT_SPACE;
 export const generationOf = (pid: number): number => Math.floor(pid / SLOT_SPACE);
 export const makePid = (slot: number, generation: number): number => slot + generation * SLOT_SPACE;
@@ -29,5 +57,20 @@ export function pidToString(pid: AnyPid): string {
   return `<${slotOf(pid)}.${generationOf(pid)}>`;
 }
 
-/** A registered name or a pid: what `send` accepts. */
-export type Dest<Msg> = Pid<Msg> | string;
+/**
+ * A process alias (OTP 24's `alias()`): a destination that reaches its process only while the
+ * alias is active. A message sent to an alias that was deactivated (`ctx.unalias`, or its one
+ * reply arrived) is dropped on arrival: a reply that comes after its caller gave up never
+ * lands in the mailbox. Plain data: store it, send it.
+ */
+export interface Alias<Msg = unknown> {
+  readonly $alias: Ref;
+  readonly pid: Pid<Msg>;
+}
+
+export function isAlias(value: unknown): value is Alias {
+  return typeof value === 'object' && value !== null && typeof (value as Alias).$alias === 'number' && typeof (value as Alias).pid === 'number';
+}
+
+/** A pid, a registered name, a `{ via: registry, key }` name or an alias: what `send` accepts. */
+export type Dest<Msg> = Pid<Msg> | string | ViaName | Alias<Msg>;

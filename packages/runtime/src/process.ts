@@ -2,8 +2,8 @@ import { BeamError, checkTimeout, describe } from './errors.js';
 import { deepCopy } from './copy.js';
 import { Mailbox } from './mailbox.js';
 import { TIMEOUT, type Context, type Definition, type SpawnOptions } from './context.js';
-import type { AnyPid, Dest, Ref } from './pid.js';
-import type { ExitReason } from './reasons.js';
+import { checkPid, type Alias, type AnyPid, type Dest, type Ref } from './pid.js';
+import type { DownMessage, ExitReason } from './reasons.js';
 import type { ProcessInfo, ProcessStatus } from './info.js';
 import type { RuntimeEvent } from './events.js';
 import type { Host } from './host.js';
@@ -76,9 +76,13 @@ export class Proc implements Context<unknown> {
   /** Monitors on this process: ref -> watcher pid. */
   monitoredBy: Map<Ref, number> | undefined = undefined;
   trapping = false;
+  /** Active aliases: ref -> whether the first message deactivates it (`alias({ reply: true })`). */
+  aliases: Map<Ref, boolean> | undefined = undefined;
   registeredName: string | undefined = undefined;
   timers: Set<Ref> | undefined = undefined;
   handled = 0;
+  /** Steps the run loop gave it (starts, resumes, actor messages): its reductions, for observers. */
+  steps = 0;
   /** Receives satisfied without yielding since the last time the run loop resumed it. */
   streak = 0;
   /** Actor state; an actor with `busy` set is inside an async `handle`. */
@@ -221,8 +225,9 @@ export class Proc implements Context<unknown> {
     return this.#rt.spawnWithOptions(this, def, args, options, 'spawnWith');
   }
 
-  link(pid: AnyPid): void {
+  link(target: AnyPid | string): void {
     this.ensureAlive();
+    const pid = typeof target === 'string' ? this.registeredOrThrow(target, 'link') : target;
     checkPid(pid, 'link');
     if (pid === this.self) return;
     (this.links ??= new Set()).add(pid);
@@ -235,13 +240,41 @@ export class Proc implements Context<unknown> {
     if (this.links?.delete(pid)) this.#rt.dispatch({ kind: 'unlink', to: pid, from: this.self });
   }
 
-  monitor(pid: AnyPid): Ref {
+  monitor(target: AnyPid | string): Ref {
     this.ensureAlive();
+    if (typeof target === 'string') return this.monitorName(target);
+    const pid = target;
     checkPid(pid, 'monitor');
     const ref = this.#rt.makeRef();
     (this.monitors ??= new Map()).set(ref, pid);
     this.#rt.dispatch({ kind: 'monitor', to: pid, from: this.self, ref });
     return ref;
+  }
+
+  /**
+   * A monitor by name watches the process the name maps to now (as OTP). A name nobody holds
+   * gets its DOWN at once, as a dead pid does: `noproc`, naming the name (there is no pid).
+   */
+  private monitorName(name: string): Ref {
+    checkName(name, 'monitor');
+    const pid = this.#rt.host.names.whereis(name);
+    if (pid !== undefined) return this.monitor(pid);
+    const ref = this.#rt.makeRef();
+    this.#rt.send(this.self, { type: 'DOWN', ref, pid: undefined, name, reason: 'noproc' } satisfies DownMessage);
+    return ref;
+  }
+
+  /**
+   * The pid registered as `name`; ERR_NOPROC naming it if none. As OTP's `link` to a process
+   * that does not exist, but at once: with no pid there is no one to send the `noproc` EXIT from.
+   */
+  private registeredOrThrow(name: string, what: string): AnyPid {
+    checkName(name, what);
+    const pid = this.#rt.host.names.whereis(name);
+    if (pid === undefined) {
+      throw new BeamError('ERR_NOPROC', `${what}(${JSON.stringify(name)}): no process is registered under that name: check the name, or whether that process has exited`);
+    }
+    return pid;
   }
 
   demonitor(ref: Ref, options?: { flush?: boolean }): void {
@@ -257,6 +290,18 @@ export class Proc implements Context<unknown> {
     }
   }
 
+  alias(options?: { reply?: boolean }): Alias<unknown> {
+    this.ensureAlive();
+    const ref = this.#rt.makeRef();
+    (this.aliases ??= new Map()).set(ref, options?.reply === true);
+    return { $alias: ref, pid: this.self };
+  }
+
+  unalias(alias: Alias<unknown> | Ref): boolean {
+    const ref = typeof alias === 'number' ? alias : alias?.$alias;
+    return this.aliases?.delete(ref) ?? false;
+  }
+
   trapExit(on: boolean): boolean {
     this.ensureAlive();
     const previous = this.trapping;
@@ -270,7 +315,7 @@ export class Proc implements Context<unknown> {
     this.ensureAlive();
     if (arguments.length >= 2) {
       checkPid(a, 'exit');
-      this.#rt.dispatch({ kind: 'exit', to: a as number, from: this.self, reason: deepCopy(b), linked: false });
+      this.#rt.dispatch({ kind: 'exit', to: a, from: this.self, reason: deepCopy(b), linked: false });
       return;
     }
     const reason = a === undefined ? 'normal' : a;
@@ -338,19 +383,19 @@ export class Proc implements Context<unknown> {
       links: [...(this.links ?? [])],
       monitors: [...(this.monitors ?? [])].map(([ref, pid]) => ({ ref, pid })),
       monitoredBy: [...(this.monitoredBy?.values() ?? [])],
-      registeredName: this.registeredName,
+      // A name given from another thread is in the registry before its `named` signal arrives.
+      registeredName: this.registeredName ?? this.#rt.host.names.nameOf?.(this.self),
       trapExit: this.trapping,
       messagesHandled: this.handled,
+      steps: this.steps,
       scheduler: this.#rt.host.nodeId,
       movable: this.isActor && this.status === 'waiting' && !this.busy && !this.waiter,
     };
   }
 }
 
-function checkPid(pid: unknown, where: string): void {
-  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid < 0) {
-    throw new BeamError('ERR_INVALID_ARGUMENT', `${where} needs a pid, got ${describe(pid)}`);
-  }
+function checkName(name: string, where: string): void {
+  if (name === '') throw new BeamError('ERR_INVALID_ARGUMENT', `${where} needs a pid or a registered name, got an empty string`);
 }
 
 function isDownFor(m: unknown, ref: Ref): boolean {

@@ -46,16 +46,33 @@ export function isShutdown(reason: unknown): boolean {
 }
 
 export function crashReason(err: unknown): CrashReason {
-  if (err instanceof Error) {
-    return { error: err.message, name: err.name, stack: err.stack ?? `${err.name}: ${err.message}` };
-  }
-  let text: string;
+  // Whatever was thrown is read defensively: a revoked Proxy throws on `instanceof`, an Error
+  // may have a `stack` getter that throws. Reading it must never take the scheduler down.
+  let isError = false;
   try {
-    text = typeof err === 'string' ? err : JSON.stringify(err) ?? String(err);
+    isError = err instanceof Error;
   } catch {
-    text = String(err);
+    return { error: 'an unreadable value was thrown (a revoked Proxy?)', name: 'Error', stack: 'thrown value: unreadable' };
   }
-  return { error: text, name: 'Error', stack: `thrown value: ${text}` };
+  if (isError) {
+    const e = err as Error;
+    const name = readText(() => e.name, 'Error');
+    const message = readText(() => e.message, '');
+    return { error: message, name, stack: readText(() => e.stack, `${name}: ${message}`) };
+  }
+  const text = readText(() => (typeof err === 'string' ? err : JSON.stringify(err) ?? String(err)), '');
+  const shown = text || readText(() => String(err), 'an unreadable value');
+  return { error: shown, name: 'Error', stack: `thrown value: ${shown}` };
+}
+
+/** `read()` if it gives a string without throwing, else `fallback`. */
+function readText(read: () => unknown, fallback: string): string {
+  try {
+    const value = read();
+    return typeof value === 'string' ? value : fallback;
+  } catch {
+    return fallback;
+  }
 }
 
 export function formatReason(reason: unknown): string {
@@ -75,13 +92,13 @@ export interface ExitMessage {
   readonly reason: ExitReason;
 }
 
-/** Delivered to the owner of a monitor when the monitored process ends. */
-export interface DownMessage {
-  readonly type: 'DOWN';
-  readonly ref: Ref;
-  readonly pid: AnyPid;
-  readonly reason: ExitReason;
-}
+/**
+ * Delivered to the owner of a monitor when the monitored process ends. A monitor by name on a
+ * name nobody holds (OTP's `{Name, Node}` DOWN) has no pid: it names the name, reason `noproc`.
+ */
+export type DownMessage =
+  | { readonly type: 'DOWN'; readonly ref: Ref; readonly pid: AnyPid; readonly reason: ExitReason }
+  | { readonly type: 'DOWN'; readonly ref: Ref; readonly pid: undefined; readonly name: string; readonly reason: 'noproc' };
 
 export const isExitMessage = (m: unknown): m is ExitMessage =>
   typeof m === 'object' && m !== null && (m as ExitMessage).type === 'EXIT' && typeof (m as ExitMessage).from === 'number';

@@ -18,6 +18,11 @@ export class LocalNames implements NameRegistry {
     if (pid === undefined || this.byName.get(name) === pid) this.byName.delete(name);
   }
 
+  nameOf(pid: number): string | undefined {
+    for (const [name, owner] of this.byName) if (owner === pid) return name;
+    return undefined;
+  }
+
   names(): string[] {
     return [...this.byName.keys()];
   }

@@ -82,6 +82,7 @@ export class RunLoop {
     proc.waiter = undefined;
     proc.status = 'running';
     proc.streak = 0;
+    proc.steps++;
     this.counters.steps++;
     const now = clock();
     const previous = this.lastCoroutine;
@@ -91,6 +92,7 @@ export class RunLoop {
     if (now - this.lastBreath >= BREATH_MS) this.directAllowed = false;
     this.directPending = true;
     this.scheduleSlice(true);
+    this.host.enter?.(proc, true);
     waiter.resolve(msg);
   }
 
@@ -168,10 +170,15 @@ export class RunLoop {
       proc.queued = false;
       if (!proc.alive) continue;
       steps++;
+      proc.steps++;
       if (this.step(proc)) {
         // A coroutine was resumed: its code runs after this slice returns.
         this.lastCoroutine = proc;
         resumed = true;
+        // Its continuation may be several promise hops away (\`await ctx.sleep()\` is two):
+        // the loop must not declare itself idle before they ran, or a coroutine that goes on
+        // to hog the thread would do so on a scheduler that others believe asleep.
+        this.directPending = true;
         break;
       }
       const after = clock();
@@ -218,6 +225,7 @@ export class RunLoop {
   private step(proc: Proc): boolean {
     const next = proc.next;
     proc.next = Next.Nothing;
+    if (next !== Next.Nothing) this.host.enter?.(proc);
     switch (next) {
       case Next.Resume: {
         const waiter = proc.waiter!;

@@ -13,7 +13,7 @@ import type { Definition, Context, SpawnOptions } from './context.js';
 import type { ExitReason } from './reasons.js';
 import type { Host, SpawnJob } from './host.js';
 import type { Signal } from './signals.js';
-import type { AnyPid, Dest, Ref } from './pid.js';
+import { checkPid, type AnyPid, type Dest, type Ref } from './pid.js';
 import type { ProcessInfo } from './info.js';
 
 export type { RuntimeStats } from './stats.js';
@@ -52,7 +52,7 @@ export class Runtime implements ProcessRuntime, TimerRuntime {
     this.timers = new Timers(this, host.timerCells ?? TimerCells.local());
     this.loop = new RunLoop(host, this, this.stats, options.longScheduleMs ?? 100);
     this.signals = new SignalDelivery(this.procs, host, this.loop, this.timers, this.stats);
-    this.registrations = new Registrations(this.procs, host.names);
+    this.registrations = new Registrations(this.procs, host.names, (pid) => host.isAlive(pid), (signal) => this.signals.dispatch(signal));
     this.spawner = new Spawner(this, this.procs, host, this.loop, this.signals, this.registrations, this.stats);
     this.migration = new Migration(this, this.procs, this.loop, this.signals, this.spawner, this.timers);
   }
@@ -155,6 +155,7 @@ export class Runtime implements ProcessRuntime, TimerRuntime {
   // ---- names and timers -----------------------------------------------------------------------
 
   register(name: string, pid: AnyPid): void {
+    checkPid(pid, 'register');
     this.registrations.register(name, pid);
   }
 
@@ -182,10 +183,12 @@ export class Runtime implements ProcessRuntime, TimerRuntime {
   // ---- introspection ------------------------------------------------------------------------
 
   isAlive(pid: AnyPid): boolean {
+    checkPid(pid, 'isAlive');
     return this.procs.has(pid) || this.host.isAlive(pid);
   }
 
   processInfo(pid: AnyPid): ProcessInfo | undefined {
+    checkPid(pid, 'processInfo');
     const proc = this.procs.get(pid);
     return proc?.info();
   }

@@ -3,13 +3,14 @@ import { deepCopy } from './copy.js';
 import { Next, ProcessExit, type Proc } from './process.js';
 import { crashReason, type ExitReason } from './reasons.js';
 import { whereisOrThrow } from './names.js';
+import { isViaName, via } from './behaviours/via.js';
 import type { ProcessTable } from './process-table.js';
 import type { RunLoop, ProcessEnds } from './run-loop.js';
 import type { Timers } from './timers.js';
 import type { Counters } from './stats.js';
 import type { Host } from './host.js';
 import type { Signal } from './signals.js';
-import type { AnyPid, Dest } from './pid.js';
+import { checkPid, isAlias, type AnyPid, type Dest } from './pid.js';
 
 /**
  * Signals between processes, and the end of a process (which is where most signals come
@@ -26,8 +27,18 @@ export class SignalDelivery implements ProcessEnds {
   ) {}
 
   send(to: Dest<unknown>, msg: unknown, copy = true): void {
+    // A via name: the key's registry partition forwards it (see behaviours/via.ts).
+    if (isViaName(to)) ({ partition: to, msg } = via().forwarding(to, msg));
+    if (isAlias(to)) {
+      checkPid(to.pid, 'send (to an alias)');
+      const copied = copy ? deepCopy(msg) : msg;
+      this.counters.messagesOut++;
+      this.dispatch({ kind: 'alias-message', to: to.pid, alias: to.$alias, msg: copied });
+      return;
+    }
     const pid = typeof to === 'string' ? whereisOrThrow(this.host.names, to) : to;
     if (typeof pid !== 'number') throw new BeamError('ERR_INVALID_ARGUMENT', `send needs a pid or a registered name, got ${describe(to)}`);
+    checkPid(pid, 'send');
     const proc = this.procs.get(pid);
     if (proc !== undefined) this.deliverMessage(proc, copy ? deepCopy(msg) : msg);
     // A host that serializes messages for another thread copies them there: one copy, not two.
@@ -61,6 +72,12 @@ export class SignalDelivery implements ProcessEnds {
         return;
       case 'monitor':
         this.dispatch({ kind: 'down', to: signal.from, from: signal.to, ref: signal.ref, reason: 'noproc' });
+        return;
+      case 'alias-message':
+        return;
+      case 'named':
+        // Registered for a process that has exited meanwhile: the name goes with it.
+        if (signal.on) this.host.names.unregister(signal.name, signal.to);
         return;
       case 'message':
       case 'exit':
@@ -99,8 +116,31 @@ export class SignalDelivery implements ProcessEnds {
           this.deliverMessage(proc, { type: 'DOWN', ref: signal.ref, pid: signal.from, reason: signal.reason });
         }
         return;
+      case 'named':
+        this.applyNamed(proc, signal.name, signal.on);
+        return;
+      case 'alias-message': {
+        // To an alias that is no longer active: dropped, as OTP does.
+        const once = proc.aliases?.get(signal.alias);
+        if (once === undefined) return;
+        if (once) proc.aliases!.delete(signal.alias);
+        this.deliverMessage(proc, signal.msg);
+        return;
+      }
       default:
         assertNever(signal);
+    }
+  }
+
+  /** Another thread registered or unregistered `name` for `proc`: record it, as its own `register` would. */
+  private applyNamed(proc: Proc, name: string, on: boolean): void {
+    const holds = this.host.names.whereis(name) === proc.self;
+    if (on && holds) {
+      // Two threads racing to name one process: the first name recorded wins, the other goes.
+      if (proc.registeredName === undefined) proc.registeredName = name;
+      else if (proc.registeredName !== name) this.host.names.unregister(name, proc.self);
+    } else if (!on && !holds && proc.registeredName === name) {
+      proc.registeredName = undefined;
     }
   }
 
@@ -150,7 +190,7 @@ export class SignalDelivery implements ProcessEnds {
 
   fail(proc: Proc, err: unknown): void {
     if (!proc.alive) return;
-    if (err instanceof ProcessExit) {
+    if (isProcessExit(err)) {
       this.exitProcess(proc, err.reason);
       return;
     }
@@ -162,8 +202,9 @@ export class SignalDelivery implements ProcessEnds {
   }
 
   /** Ends a process: its links get exit signals, its monitors DOWN messages, its name and timers go. */
-  exitProcess(proc: Proc, reason: ExitReason): void {
+  exitProcess(proc: Proc, exitReason: ExitReason): void {
     if (!proc.alive) return;
+    const reason = shareable(exitReason);
     proc.status = 'exited';
     this.procs.delete(proc.self);
     this.counters.exited++;
@@ -195,6 +236,30 @@ export class SignalDelivery implements ProcessEnds {
     const proc = this.procs.get(pid);
     if (!proc) return Promise.resolve('noproc');
     return new Promise((resolve) => (proc.exitWatchers ??= []).push(resolve));
+  }
+}
+
+/** `instanceof`, safe for a revoked Proxy (which throws on it). */
+function isProcessExit(err: unknown): err is ProcessExit {
+  try {
+    return err instanceof ProcessExit;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The exit reason as links and monitors get it, on this thread or another: a copy (the
+ * process's own objects must not leak to its watchers), or, for a reason that cannot be copied
+ * (`ctx.exit(fn)`, a symbol), a crash reason that says so. Never a value that would fail to
+ * cross to another thread.
+ */
+function shareable(reason: ExitReason): ExitReason {
+  if (typeof reason === 'string' || typeof reason === 'number' || typeof reason === 'boolean' || reason === null || reason === undefined) return reason;
+  try {
+    return deepCopy(reason) as ExitReason;
+  } catch (err) {
+    return crashReason(err);
   }
 }
 

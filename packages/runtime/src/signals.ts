@@ -9,11 +9,18 @@ import type { ExitReason } from './reasons.js';
  */
 export type Signal =
   | { kind: 'message'; to: number; msg: unknown }
+  /** A message sent to an alias of `to`: delivered only if the alias is still active there. */
+  | { kind: 'alias-message'; to: number; alias: Ref; msg: unknown }
   | { kind: 'exit'; to: number; from: number; reason: ExitReason; linked: boolean }
   | { kind: 'link'; to: number; from: number }
   | { kind: 'unlink'; to: number; from: number }
   | { kind: 'monitor'; to: number; from: number; ref: Ref }
   | { kind: 'demonitor'; to: number; from: number; ref: Ref }
-  | { kind: 'down'; to: number; from: number; ref: Ref; reason: ExitReason };
+  | { kind: 'down'; to: number; from: number; ref: Ref; reason: ExitReason }
+  /**
+   * The shared registry now maps (`on`) or no longer maps `name` to `to`, changed by a process
+   * on another thread: the owner of `to` keeps its record of its own name in step.
+   */
+  | { kind: 'named'; to: number; name: string; on: boolean };
 
 export type SignalKind = Signal['kind'];

@@ -47,6 +47,7 @@ export class Spawner {
   spawnFrom(parent: Proc | undefined, def: Definition, args: unknown[], options: SpawnOptions, monitorRef?: Ref, place?: (job: SpawnJob) => void): number {
     assertDefinition(def, 'spawn');
     this.checkRunning();
+    checkPlacement(options, this.host.schedulerCount ?? 1);
     const copied = deepCopy(args);
     const pid = this.host.allocatePid();
     if (options.name !== undefined) {
@@ -68,6 +69,8 @@ export class Spawner {
       monitoredBy = [[monitorRef, parent.self]];
     }
     const job: SpawnJob = { pid, key: def.key, args: copied, links, monitoredBy, parent: parent?.self, name: options.name };
+    if (options.placement !== undefined) job.placement = options.placement;
+    if (options.scheduler !== undefined) job.scheduler = options.scheduler;
     this.counters.spawned++;
     if (place) place(job);
     else this.host.submit(job, def);
@@ -126,6 +129,21 @@ export class Spawner {
 
   private checkRunning(): void {
     if (this.loop.stopped) throw new BeamError('ERR_RUNTIME_STOPPED', 'the runtime has been stopped: start a new one to spawn processes');
+  }
+}
+
+/** The placement options of a spawn, checked before anything is allocated. */
+function checkPlacement(options: SpawnOptions, schedulers: number): void {
+  const { placement, scheduler } = options;
+  if (placement !== undefined && placement !== 'spread' && placement !== 'local') {
+    throw new BeamError('ERR_INVALID_ARGUMENT', `spawn option placement must be 'spread' or 'local', got ${describe(placement)}`);
+  }
+  if (scheduler === undefined) return;
+  if (!Number.isInteger(scheduler) || scheduler < 0 || scheduler >= schedulers) {
+    throw new BeamError('ERR_INVALID_ARGUMENT', `spawn option scheduler must be a scheduler id from 0 to ${schedulers - 1}, got ${describe(scheduler)}`);
+  }
+  if (placement !== undefined) {
+    throw new BeamError('ERR_INVALID_ARGUMENT', `spawn options scheduler and placement exclude each other: give scheduler to bind the process to one scheduler, or placement to let the VM choose`);
   }
 }
 

@@ -1,6 +1,6 @@
 import { checkTimeout } from './errors.js';
 import type { TimerCells } from './timer-cells.js';
-import type { Dest, Ref } from './pid.js';
+import { checkPid, type Dest, type Ref } from './pid.js';
 import type { Proc } from './process.js';
 
 interface Timer {
@@ -43,6 +43,7 @@ export class Timers {
 
   start(to: Dest<unknown>, msg: unknown, ms: number): Ref {
     const delay = checkTimeout(ms);
+    if (typeof to === 'number') checkPid(to, 'sendAfter');
     const cellRef = this.cells.open(delay);
     const ref = cellRef ?? this.rt.makeRef();
     const dest = typeof to === 'number' ? this.rt.local(to) : undefined;

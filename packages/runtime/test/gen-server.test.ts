@@ -64,7 +64,7 @@ describe('GenServer', () => {
     expect(stopped).toMatchObject({ code: 'ERR_INIT_FAILED', reason: 'bad_config' });
     const garbage = await rejection(GenServer.start(me, failing, ['bad-return']));
     expect(garbage.code).toBe('ERR_INIT_FAILED');
-    expect(garbage.message).toContain('init must return { ok: state } or { stop: reason }');
+    expect(garbage.message).toContain('init must return { ok: state }, { stop: reason } or { ignore: true }');
     expect(rt.isAlive(me.self)).toBe(true);
     expect(rt.processInfo(me.self)?.links).toEqual([]);
     await rt.stop();

@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { ExitError, GenServer, GenStatem, TIMEOUT, type Context } from '../src/index.js';
-import { caller, connection, recorder, type Answer, type Cmd, type Recorder, type Connection, type Seen } from './fixtures/statems.js';
+import { badEnter, caller, connection, recorder, type Answer, type Cmd, type Recorder, type Connection, type Seen } from './fixtures/statems.js';
 import { quietRuntime, rejection } from './helpers.js';
 
 type Me = Context<any>;
@@ -156,6 +156,32 @@ describe('GenStatem', () => {
     me.send(bad, { cmd: { goto: 'nowhere' } as never });
     const down = await me.receive((x: any) => x?.type === 'DOWN' && x.ref === ref);
     expect((down as any).reason.error).toContain('must return { next: state }, { keep: true }, { repeat: true } or { stop: reason }');
+    await rt.stop();
+  });
+
+  it('an enter call cannot change state or postpone: the machine crashes with an error that says so', async () => {
+    const { rt, me } = quietRuntime();
+    for (const [to, text] of [
+      ['move', 'an enter call cannot change the state'],
+      ['postpone', 'cannot postpone or insert events'],
+    ] as const) {
+      const m = await GenStatem.start(me, badEnter);
+      const ref = me.monitor(m);
+      GenStatem.cast(me, m, to);
+      const down = (await me.receive((x: any) => x?.type === 'DOWN' && x.ref === ref, 2000)) as any;
+      expect(down.reason.error).toContain(text);
+    }
+    await rt.stop();
+  });
+
+  it('an unknown action crashes the machine with the list of actions', async () => {
+    const { rt, me } = quietRuntime();
+    const m = await GenStatem.start(me, recorder, [me.self]);
+    await seen(me);
+    const ref = me.monitor(m);
+    me.send(m, cmd({ keep: true, actions: ['teleport' as never] }));
+    const down = (await me.receive((x: any) => x?.type === 'DOWN' && x.ref === ref, 2000)) as any;
+    expect(down.reason.error).toContain('unknown action "teleport": use { reply: from, value }');
     await rt.stop();
   });
 

@@ -69,6 +69,21 @@ describe('links', () => {
     await rt.stop(50);
   });
 
+  it('link by registered name links to the process the name maps to; a name nobody holds throws ERR_NOPROC naming it', async () => {
+    const { rt, me } = quietRuntime();
+    me.trapExit(true);
+    const partner = rt.spawn(exitWith);
+    me.register('partner', partner);
+    me.link('partner');
+    expect(rt.processInfo(me.self)?.links).toEqual([partner]);
+    me.send(partner, { reason: 'broken' });
+    expect(await me.receive(isExitMessage, 1000)).toEqual({ type: 'EXIT', from: partner, reason: 'broken' });
+
+    expect(() => me.link('nobody')).toThrow(expect.objectContaining({ code: 'ERR_NOPROC', message: expect.stringContaining('"nobody"') }));
+    expect(rt.processInfo(me.self)?.links).toEqual([]);
+    await rt.stop(50);
+  });
+
   it('spawnLink links from birth', async () => {
     const { rt, me } = quietRuntime();
     me.trapExit(true);

@@ -33,6 +33,20 @@ describe('monitors', () => {
     await rt.stop(50);
   });
 
+  it('by registered name watch the process the name maps to; a name nobody holds gets DOWN noproc at once, naming it', async () => {
+    const { rt, me } = quietRuntime();
+    const pid = rt.spawn(exitWith);
+    me.register('watched', pid);
+    const ref = me.monitor('watched');
+    me.send(pid, { reason: 'done' });
+    expect(await me.receive(isDownMessage)).toEqual({ type: 'DOWN', ref, pid, reason: 'done' });
+
+    const none = me.monitor('nobody');
+    expect(await me.receive(isDownMessage, 1000)).toEqual({ type: 'DOWN', ref: none, pid: undefined, name: 'nobody', reason: 'noproc' });
+    expect(() => me.monitor('')).toThrow(/registered name/);
+    await rt.stop(50);
+  });
+
   it('demonitor stops the DOWN message; with flush it also removes one already delivered', async () => {
     const { rt, me } = quietRuntime();
     const a = rt.spawn(exitWith);

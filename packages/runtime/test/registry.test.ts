@@ -130,6 +130,22 @@ describe('Registry', () => {
     await rt.stop();
   });
 
+  it('ctx.send and sendAfter take a via name: the partition forwards, in order; a key nobody holds loses the message', async () => {
+    const { rt, me } = quietRuntime();
+    await Registry.startLink(me, names);
+    const m = me.spawn(member, me.self, 'names', ['inbox'], 1);
+    await joined(me);
+    const inbox = Registry.via(names, 'inbox');
+    for (let i = 0; i < 5; i++) me.send(inbox, i);
+    me.sendAfter(inbox, 'later', 5);
+    const got: unknown[] = [];
+    for (let i = 0; i < 6; i++) got.push(((await me.receive((x: any) => 'got' in x, 2000)) as { got: unknown; pid: Pid<unknown> }).got);
+    expect(got).toEqual([0, 1, 2, 3, 4, 'later']);
+    me.send(Registry.via(names, 'nobody'), 'lost'); // no error, as a send to a dead pid
+    await exitOf(me, m);
+    await rt.stop();
+  });
+
   it('a supervisor starts children under via names and the registry as a child', async () => {
     const { rt, me } = quietRuntime();
     const sup = await Supervisor.startLink(me, [Registry.childSpec(names), GenServer.childSpec(tally, [7], { name: Registry.via(names, 'supervised') })]);

@@ -329,6 +329,25 @@ describe('Supervisor', () => {
     await rt.stop();
   });
 
+  it('getChildSpec gives the spec of a child with its defaults filled in, usable with startChild again; an unknown id is not_found, named', async () => {
+    const { rt, me } = quietRuntime();
+    const sup = await Supervisor.start(me, [spec('a', me, { restart: 'transient', shutdown: 'brutal_kill' })]);
+    await note(me, 'up', 'a');
+    const got = await Supervisor.getChildSpec(me, sup, 'a');
+    expect(got).toEqual({ id: 'a', start: { def: worker, args: ['a', me.self], name: undefined }, restart: 'transient', shutdown: 'brutal_kill', type: 'worker' });
+
+    const err = await rejection(Supervisor.getChildSpec(me, sup, 'zzz'));
+    expect(err).toBeInstanceOf(ExitError);
+    expect(err).toMatchObject({ code: 'ERR_SUPERVISOR', reason: 'not_found' });
+    expect(err.message).toContain('"zzz"');
+    await expect(Supervisor.getChildSpec(me, sup, '' as string)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+
+    await Supervisor.startChild(me, sup, { ...got, id: 'a2', start: { ...got.start, args: ['a2', me.self] } });
+    await note(me, 'up', 'a2');
+    expect(await Supervisor.getChildSpec(me, sup, 'a2')).toMatchObject({ id: 'a2', restart: 'transient', shutdown: 'brutal_kill' });
+    await rt.stop();
+  });
+
   it('startChild adds a child at the end, refuses a taken id, and does not keep a child that failed to start', async () => {
     const { rt, me } = quietRuntime();
     const sup = await Supervisor.start(me, [spec('a', me)]);

@@ -30,7 +30,7 @@ describe('Task', () => {
     const { rt, me } = quietRuntime();
     const task = Task.async(me, double, 21);
     expectTypeOf(task).toEqualTypeOf<Task.Task<number>>();
-    expect(task).toEqual({ pid: expect.any(Number), ref: expect.any(Number), owner: me.self });
+    expect(task).toEqual({ pid: expect.any(Number), ref: expect.any(Number), owner: me.self, alias: { $alias: expect.any(Number), pid: me.self } });
     const value = await Task.await(me, task);
     expectTypeOf(value).toEqualTypeOf<number>();
     expect(value).toBe(42);

@@ -92,6 +92,8 @@ export class Directory {
   }
 
   isCurrent(pid: number): boolean {
+    // A well-formed pid whose slot this VM does not have names no process: it is dead.
+    if (slotOf(pid) >= this.capacity) return false;
     return Atomics.load(this.gens, slotOf(pid)) === (generationOf(pid) | 0);
   }
 
@@ -107,7 +109,7 @@ export class Directory {
    */
   countSignal(pid: number): number | undefined {
     const slot = slotOf(pid);
-    if (Atomics.load(this.gens, slot) !== (generationOf(pid) | 0)) return undefined;
+    if (slot >= this.capacity || Atomics.load(this.gens, slot) !== (generationOf(pid) | 0)) return undefined;
     const before = Atomics.add(this.words, slot, 1);
     if (ownerOf(before) === NO_OWNER || Atomics.load(this.gens, slot) !== (generationOf(pid) | 0)) {
       // It died between the two reads: undo, and treat it as dead.

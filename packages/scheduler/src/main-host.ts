@@ -2,7 +2,6 @@ import type { TransferListItem } from 'node:worker_threads';
 import type { SpawnJob } from '@beamjs/runtime';
 import { MAIN_NODE, isJob, ownerOf } from './directory.js';
 import { NodeHost, type NodeHostInit } from './node-host.js';
-import type { StatsBlock } from './stats-block.js';
 
 /**
  * The main thread's node. It runs no spawned process itself: what it spawns goes to its own
@@ -20,10 +19,26 @@ export class MainHost extends NodeHost {
 
   constructor(
     init: Omit<NodeHostInit, 'nodeId'>,
-    private readonly stats: StatsBlock,
     private readonly schedulerIds: () => readonly number[],
   ) {
     super({ ...init, nodeId: MAIN_NODE });
+    // Spawn-then-monitor (vm.run) or spawn-then-send: the first signals travel inside the job,
+    // which stays in our ring for whichever scheduler is free to take it. Handing it to one
+    // picked from here could pick one stuck in a long step (invariant 6): from here a
+    // scheduler that just started a hog looks the same as a busy one.
+    this.carriesSignals = true;
+  }
+
+  /** Live schedulers, rotated at each spread spawn so that ties do not all go to the first. */
+  protected override placementCandidates(): number[] {
+    const ids = this.schedulerIds();
+    const start = this.next++ % Math.max(1, ids.length);
+    return [...ids.slice(start), ...ids.slice(0, start)];
+  }
+
+  protected override placeOn(job: SpawnJob, target: number): number {
+    this.handOffNew(job, [], target);
+    return target;
   }
 
   /**

@@ -75,6 +75,17 @@ export class SharedNames implements NameRegistry {
     });
   }
 
+  /** The name registered for `pid`: a scan of the table (only registering another thread's process asks). */
+  nameOf(pid: number): string | undefined {
+    return this.locked(() => {
+      for (let e = 0; e < ENTRIES; e++) {
+        const base = e * ENTRY_BYTES;
+        if (this.ints[base / 4] === USED && this.floats[base / 8 + 1] === pid) return this.nameAt(e);
+      }
+      return undefined;
+    });
+  }
+
   names(): string[] {
     return this.locked(() => {
       const out: string[] = [];

@@ -1,7 +1,8 @@
-import type { TransferListItem } from 'node:worker_threads';
+import { receiveMessageOnPort, type TransferListItem } from 'node:worker_threads';
 import {
   Runtime,
   deepCopy,
+  isCloneable,
   slotOf,
   type Definition,
   type Host,
@@ -17,7 +18,9 @@ import { encodeJob } from './job-codec.js';
 import { SharedNames } from './names.js';
 import type { Doorbells } from './doorbell.js';
 import { PeerLink, type LinkReceiver, type PeerWiring } from './peer-link.js';
-import type { Envelope, PeerBatch } from './protocol.js';
+import { Residency, placementOf, roomiest, type Load } from './placement.js';
+import type { StatsBlock } from './stats-block.js';
+import type { Envelope, PeerMessage } from './protocol.js';
 
 /** A port batch is posted once this many envelopes wait for one peer, without waiting for the slice to end. */
 const BATCH_MAX = 512;
@@ -29,8 +32,12 @@ export interface NodeHostInit {
   ring: JobRing;
   doorbells: Doorbells;
   report: (event: RuntimeEvent) => void;
-  /** The VM's timer cells, this node's region (cancelTimer/readTimer from any thread). */
-  timerCells: TimerCells;
+  /** Shared per-node stats: where spread placement looks for room. */
+  stats: StatsBlock;
+  /** The window over which schedulers measure their load (ms). */
+  loadWindowMs: number;
+  /** The VM's timer cells, this node's region (cancelTimer/readTimer from any thread); default: this thread's own. */
+  timerCells?: TimerCells;
 }
 
 /**
@@ -54,7 +61,7 @@ const CARRIED_MAX = 8;
 export class NodeHost implements Host {
   readonly nodeId: number;
   readonly names: SharedNames;
-  readonly timerCells: TimerCells;
+  readonly timerCells: TimerCells | undefined;
   readonly dir: Directory;
   readonly ring: JobRing;
   runtime!: Runtime;
@@ -71,6 +78,11 @@ export class NodeHost implements Host {
   /** Jobs this node published, by pid, so taking its own job back needs no deserialization. */
   readonly published = new Map<number, { index: number; job: SpawnJob }>();
   counters = { steals: 0, migrationsIn: 0, migrationsOut: 0, remoteIn: 0, remoteOut: 0 };
+  readonly stats: StatsBlock;
+  readonly residency: Residency;
+  /** Scheduler ids a `scheduler` spawn option may name: 0 .. schedulerCount - 1. */
+  schedulerCount = 1;
+  protected readonly loadWindowMs: number;
 
   constructor(init: NodeHostInit) {
     this.nodeId = init.nodeId;
@@ -81,6 +93,9 @@ export class NodeHost implements Host {
     this.doorbells = init.doorbells;
     this.slots = new SlotAllocator(init.directory);
     this.reportSink = init.report;
+    this.stats = init.stats;
+    this.loadWindowMs = init.loadWindowMs;
+    this.residency = new Residency(init.stats, init.nodeId);
   }
 
   // ---- Host --------------------------------------------------------------------------------
@@ -99,6 +114,7 @@ export class NodeHost implements Host {
     this.slots.give(slotOf(pid));
     this.heldForJob.delete(pid);
     this.arrivals.delete(pid);
+    this.residency.exited(pid);
   }
 
   isAlive(pid: number): boolean {
@@ -191,8 +207,39 @@ export class NodeHost implements Host {
     return true;
   }
 
-  submit(job: SpawnJob, _def: Definition): void {
+  /** A new process: in our ring, or straight to the scheduler chosen for it (see placement.ts). */
+  submit(job: SpawnJob, def: Definition): void {
+    const where = placementOf(job, def, this.spawnerLoad());
+    if (where.kind === 'local') {
+      this.startLocal(job);
+      return;
+    }
+    const target = where.kind === 'bound' ? where.scheduler : roomiest(this.stats, this.placementCandidates(), this.loadWindowMs);
+    const placed = this.placeOn(job, target);
+    // Counted before it can arrive (batches are posted later), so a burst of spawns spreads.
+    if (where.kind === 'spread') Residency.reserve(this.stats, placed);
+  }
+
+  /** A job that stays with its spawner: in our ring, where a thief may take it (schedulers alone start it at once). */
+  protected startLocal(job: SpawnJob): void {
     this.publish(job);
+  }
+
+  /** How busy this node has been (undefined: it runs no processes, so it is never the one without room). */
+  protected spawnerLoad(): Load | undefined {
+    return undefined;
+  }
+
+  /** Schedulers a spread process may start on, the preferred one first. */
+  protected placementCandidates(): number[] {
+    return [...this.peers.keys()];
+  }
+
+  /** Starts a job on scheduler `target`, not through our ring; returns where it starts. */
+  protected placeOn(job: SpawnJob, target: number): number {
+    if (target !== this.nodeId && this.peers.has(target) && this.handOff(job, target)) return target;
+    this.startJob(job, []);
+    return this.nodeId;
   }
 
   /** Puts a job where any scheduler can take it; a job that cannot go there is handed to a scheduler directly. */
@@ -255,6 +302,7 @@ export class NodeHost implements Host {
 
   /** Starts a job on this node's runtime: the job is ours (JOB set), `early` came with it. */
   startJob(job: SpawnJob, early: readonly Signal[]): void {
+    this.residency.started(job);
     const held = this.heldForJob.get(job.pid);
     if (held) this.heldForJob.delete(job.pid);
     this.dir.started(job.pid, held?.length ?? 0);
@@ -300,17 +348,25 @@ export class NodeHost implements Host {
     if (ownerOf(word) !== this.nodeId || isJob(word) || inflightOf(word) !== 0) return false;
     const moving = this.runtime.detach(pid);
     if (!moving) return false;
+    // A state postMessage cannot carry faithfully (a function, a class instance, nesting too
+    // deep) would be lost or changed on the way: such a process stays where it is.
+    if (!isCloneable(moving.state)) {
+      this.runtime.attach(moving);
+      return false;
+    }
     if (!this.dir.transfer(pid, this.nodeId, false, 0, to, false)) {
       this.runtime.attach(moving);
       return false;
     }
     this.counters.migrationsOut++;
-    this.enqueue(to, { kind: 'migrate', proc: moving });
+    this.enqueue(to, { kind: 'migrate', proc: moving, ...this.residency.leaving(pid, to) });
     return true;
   }
 
-  private attach(moving: MigratingProcess): void {
+  private attach(moving: MigratingProcess, flags: { resident?: boolean; bound?: boolean }): void {
     this.counters.migrationsIn++;
+    this.residency.arrived(moving.pid, flags);
+    this.onArrived(moving.pid);
     const arrived = this.arrivals.get(moving.pid) ?? [];
     this.arrivals.delete(moving.pid);
     // A module this thread has not imported yet is loaded by the runtime; the process exists
@@ -327,7 +383,7 @@ export class NodeHost implements Host {
     const link = new PeerLink(id, port, wiring.out, wiring.in, this.linkReceiver, this.dropped);
     this.peers.set(id, link);
     if (wiring.in) this.ringLinks = [...this.ringLinks, link];
-    port.on('message', (batch: PeerBatch) => link.onPortBatch(batch));
+    port.on('message', (message: PeerMessage) => this.onPortMessage(link, message));
     // Ports must not keep a VM's threads alive on their own: the VM decides when to stop.
     port.unref();
   }
@@ -342,6 +398,27 @@ export class NodeHost implements Host {
     // would make a flush that sees 0 post nothing while batches wait.
     this.outboxSize -= link.envelopes;
     link.close();
+  }
+
+  /**
+   * Takes, synchronously, everything other nodes have already sent us: what is queued on the
+   * ports, then what is due in the rings. At stop: a scheduler's shutdown reply (control port)
+   * may overtake what its processes sent here just before (mesh port: no order between two
+   * ports), and what was sent must arrive before the VM says it has stopped.
+   */
+  drainPeers(): void {
+    for (const link of this.peers.values()) {
+      for (let queued = receiveMessageOnPort(link.port); queued !== undefined; queued = receiveMessageOnPort(link.port)) {
+        this.onPortMessage(link, queued.message as PeerMessage);
+      }
+      link.drain();
+    }
+  }
+
+  /** A port message: a numbered batch (the link applies it in order), or a steal request (out of band). */
+  private onPortMessage(link: PeerLink, message: PeerMessage): void {
+    if (Array.isArray(message)) link.onPortBatch(message);
+    else this.onStealRequest(message.from);
   }
 
   /** Reads every inbound ring (what is due of it); the number of signals and batches applied. */
@@ -387,10 +464,16 @@ export class NodeHost implements Host {
     envelope: (envelope) => this.receive(envelope),
   };
 
+  /** A process migrated here. */
+  protected onArrived(_pid: number): void {}
+
+  /** An idle scheduler asks for one of our runnable processes (schedulers answer, see balancer.ts). */
+  protected onStealRequest(_from: number): void {}
+
   private receive(envelope: Envelope): void {
     switch (envelope.kind) {
       case 'migrate':
-        this.attach(envelope.proc);
+        this.attach(envelope.proc, envelope);
         return;
       case 'adopt':
         this.adopt(envelope.job, envelope.early);
@@ -471,6 +554,15 @@ export class NodeHost implements Host {
   /** Wakes a sleeping peer whose flag the caller cleared. */
   wakePeer(peer: number): void {
     this.doorbells.ring(peer);
+  }
+
+  /**
+   * Asks a busy peer for one of its runnable processes (balancer.ts). Out of band, on the
+   * port and unnumbered: a request needs no order, and its answer (a migrate) is a signal of
+   * the pair like any other.
+   */
+  sendStealRequest(peer: number): void {
+    this.peers.get(peer)?.port.postMessage({ kind: 'steal', from: this.nodeId } satisfies PeerMessage);
   }
 }
 

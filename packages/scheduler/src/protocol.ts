@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { PeerWiring } from './peer-link.js';
 import type { MigratingProcess, ProcessInfo, RuntimeEvent, Signal, SpawnJob } from '@beamjs/runtime';
+import type { ProcessDetail, SchedulerSnapshot, SnapshotRequest } from './observer/types.js';
 
 /**
  * Every message that crosses a thread boundary, in one place.
@@ -20,12 +21,29 @@ import type { MigratingProcess, ProcessInfo, RuntimeEvent, Signal, SpawnJob } fr
  */
 export type Envelope =
   | Signal
-  /** A behaviour process moving here between two messages (ownership already changed in the directory). */
-  | { kind: 'migrate'; proc: MigratingProcess }
+  /**
+   * A behaviour process moving here between two messages (ownership already changed in the
+   * directory). `resident`: it was placed by spread placement and counts as one here now;
+   * `bound`: it was spawned bound to a scheduler (it stays bound to its new one).
+   */
+  | { kind: 'migrate'; proc: MigratingProcess; resident?: boolean; bound?: boolean }
   /** A spawn job handed to this node, with the signals its old owner held for it. */
   | { kind: 'adopt'; job: SpawnJob; early: Signal[] };
 
 export type PeerBatch = (number | unknown | Exclude<Envelope, { kind: 'message' }>)[];
+
+/**
+ * Posted alone by an idle scheduler to a busy one: send me one of your runnable behaviour
+ * processes. Runnable processes live in their scheduler's heap, so, unlike spawn jobs, they
+ * can only be given, not taken: the victim answers at its next slice boundary (see balancer.ts).
+ */
+export interface StealRequest {
+  kind: 'steal';
+  from: number;
+}
+
+/** What a port carries: a numbered batch (peer-link.ts), or a steal request, which needs no order. */
+export type PeerMessage = PeerBatch | StealRequest;
 
 /** What the main thread gives a new scheduler thread (`workerData`). */
 export interface SchedulerInit {
@@ -59,7 +77,8 @@ export interface SchedulerInit {
 export type SchedulerEvent =
   | { kind: 'ready'; id: number }
   | { kind: 'load-failed'; id: number; url: string; message: string }
-  | { kind: 'report'; id: number; event: RuntimeEvent };
+  | { kind: 'report'; id: number; event: RuntimeEvent }
+  | { kind: 'moved'; id: number; moves: MoveRecord[] };
 
 /** Main -> scheduler, on the worker's parentPort: the ports of the mesh and the control channel. */
 export interface Connect {
@@ -82,6 +101,10 @@ export interface SchedulerControl {
   replacePeer(wiring: PeerWiring, ring: SharedArrayBuffer): void;
   /** Moves a behaviour process of this scheduler to scheduler `to`; false if it cannot move now. */
   migrate(pid: number, to: number): boolean;
+  /** The web observer's view of this scheduler: process rows, supervisors, heap (only asked while someone watches). */
+  observe(request: SnapshotRequest): SchedulerSnapshot;
+  /** The observer's detail of one process here (undefined if it is not here). */
+  observeProcess(pid: number): ProcessDetail | undefined;
 }
 
 export interface SchedulerStats {
@@ -104,5 +127,29 @@ export interface SchedulerStats {
   messagesIn: number;
   messagesOut: number;
   longSchedules: number;
+  /** Share of the last balancing interval it had runnable work (0..1): what the balancer compares. */
+  recentUtilization: number;
+  /** Mean time of a process step over that interval (ms): long steps mean CPU-bound work. */
+  msPerStep: number;
+  /** Balancing rounds it has run. */
+  balanceRounds: number;
+  /** Processes that ran during its last balancing interval (counted while it is at least half busy, else 0). */
+  active: number;
+  /** Processes placed on it by spread placement that live there now. */
+  residents: number;
   sleeping: boolean;
+  /** A process that has held this scheduler past `longScheduleMs` and still does (seen by the main thread's watchdog). */
+  holding?: { pid: number; name: string; key: string; ms: number };
+}
+
+/** A process that moved between schedulers (shown by `--stats` and `--top`). */
+export interface MoveRecord {
+  pid: number;
+  name: string;
+  from: number;
+  to: number;
+  /** What moved it: the periodic balancer, an idle scheduler's steal request, or `vm.migrate`. */
+  why: 'balance' | 'steal' | 'explicit';
+  /** Date.now() when it left. */
+  at: number;
 }

@@ -1,4 +1,4 @@
-import { Runtime, TimerCells, type Definition, type SpawnJob } from '@beamjs/runtime';
+import { Runtime, TimerCells, type SpawnJob } from '@beamjs/runtime';
 import { decodeJob } from './job-codec.js';
 import { Directory, MAIN_NODE, makeWord } from './directory.js';
 import { JobRing, epochNow } from './job-ring.js';
@@ -6,8 +6,12 @@ import { NodeHost } from './node-host.js';
 import { SharedNames } from './names.js';
 import { StatsBlock, statsFields } from './stats-block.js';
 import { Doorbells } from './doorbell.js';
-import type { SchedulerInit, SchedulerStats } from './protocol.js';
+import { Balancer } from './balancer.js';
+import { LoadMeter, loadWindowMs } from './load-meter.js';
+import type { Load } from './placement.js';
+import type { MoveRecord, SchedulerInit, SchedulerStats } from './protocol.js';
 import type { RuntimeEvent } from '@beamjs/runtime';
+import { runAs, runAsScheduler } from './fault-attribution.js';
 
 /** Slices between two batch flushes while busy. */
 const HOUSEKEEPING_EVERY = 8;
@@ -41,7 +45,6 @@ const SPIN_MIN_MS = 0.004;
  * rings.
  */
 export class Scheduler extends NodeHost {
-  readonly stats: StatsBlock;
   private readonly victims: JobRing[] = [];
   private readonly victimIds: number[] = [];
   private slices = 0;
@@ -57,8 +60,18 @@ export class Scheduler extends NodeHost {
    */
   private readonly stealAfterMs: number;
   private balanceTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly meter: LoadMeter;
+  private readonly balancer: Balancer;
+  /** Moves not yet told to the main thread (for --stats and --top). */
+  private moves: MoveRecord[] = [];
 
-  constructor(init: SchedulerInit, report: (event: RuntimeEvent) => void) {
+  constructor(
+    init: SchedulerInit,
+    report: (event: RuntimeEvent) => void,
+    private readonly onMoves: (moves: MoveRecord[]) => void = () => {},
+  ) {
+    const stats = new StatsBlock(init.stats);
+    stats.clear(init.id);
     super({
       nodeId: init.id,
       directory: new Directory(init.directory),
@@ -67,11 +80,13 @@ export class Scheduler extends NodeHost {
       ring: new JobRing(init.rings[init.id]),
       doorbells: new Doorbells(init.bells),
       report,
+      stats,
+      loadWindowMs: loadWindowMs(init.balanceIntervalMs),
     });
     this.carriesSignals = true;
     this.runsOwnJobsOnly = init.schedulers === 1 || !init.stealing;
-    this.stats = new StatsBlock(init.stats);
-    this.stats.clear(init.id);
+    this.schedulerCount = init.schedulers;
+    this.meter = new LoadMeter(this.loadWindowMs);
     this.schedulers = init.schedulers;
     this.stealing = init.stealing;
     this.stealAfterMs = init.stealAfterMs;
@@ -85,6 +100,24 @@ export class Scheduler extends NodeHost {
     this.victims.push(new JobRing(init.mainRing));
     this.victimIds.push(MAIN_NODE);
     this.runtime = new Runtime(this, { longScheduleMs: init.longScheduleMs });
+    this.balancer = new Balancer(
+      {
+        nodeId: this.nodeId,
+        schedulerCount: this.schedulers,
+        peers: this.peers,
+        stats: this.stats,
+        runtime: this.runtime,
+        residency: this.residency,
+        counters: this.counters,
+        load: () => this.meter,
+        runQueue: () => this.runtime.snapshot().runQueue,
+        move: (pid, to, why) => this.move(pid, to, why),
+        flush: this.flush,
+        sendStealRequest: (to) => this.sendStealRequest(to),
+      },
+      this.loadWindowMs,
+      this.stealing,
+    );
     if (init.balanceIntervalMs > 0 && init.schedulers > 1) {
       this.balanceTimer = setInterval(() => this.rebalance(), init.balanceIntervalMs);
       this.balanceTimer.unref();
@@ -97,9 +130,9 @@ export class Scheduler extends NodeHost {
    */
   private readonly runsOwnJobsOnly: boolean;
 
-  override submit(job: SpawnJob, def: Definition): void {
+  protected override startLocal(job: SpawnJob): void {
     if (this.runsOwnJobsOnly) this.startJob(job, []);
-    else super.submit(job, def);
+    else this.publish(job);
   }
 
   /** Swaps the ring of a replaced peer for the replacement's. */
@@ -111,8 +144,10 @@ export class Scheduler extends NodeHost {
   // ---- the run loop's hooks -------------------------------------------------------------------
 
   beforeSlice(): void {
+    runAsScheduler();
     if (Atomics.load(this.stats.sleeping, this.nodeId) === 1) Atomics.store(this.stats.sleeping, this.nodeId, 0);
     this.doorbells.awake(this.nodeId);
+    this.stats.tick(this.nodeId);
     // Signals from other schedulers are read at every slice boundary while busy: no event-loop task.
     this.drainRings();
     if (++this.slices % HOUSEKEEPING_EVERY !== 0) return;
@@ -123,6 +158,7 @@ export class Scheduler extends NodeHost {
     if (now - this.statsWrittenAt < STATS_MS) return;
     this.statsWrittenAt = now;
     this.writeStats();
+    this.balancer.continueGiving();
     // Our own jobs are our run queue's too: a scheduler that never goes idle still starts
     // one now and then, or a job only we may start (one signalled before it started) would
     // wait for as long as we stay busy. Thieves take the rest meanwhile.
@@ -131,7 +167,18 @@ export class Scheduler extends NodeHost {
 
   private statsWrittenAt = 0;
 
+  enter(proc: { readonly self: number; readonly key: string }, direct = false): void {
+    // Process code runs from here: whatever happens next, this thread is not asleep.
+    if (Atomics.load(this.stats.sleeping, this.nodeId) === 1) Atomics.store(this.stats.sleeping, this.nodeId, 0);
+    this.stats.enter(this.nodeId, proc.self, proc.key);
+    // A direct resume comes from the sender's code, which goes on after this: it stays the
+    // sender's. The resumed continuation carries its own owner (captured at its await).
+    if (!direct) runAs(proc.self);
+  }
+
   idle(): void {
+    runAsScheduler();
+    this.stats.beat(this.nodeId, 0);
     this.flush();
     if (this.drainRings() > 0) {
       // What arrived may or may not be work: a slice looks, and comes back here if not.
@@ -184,6 +231,8 @@ export class Scheduler extends NodeHost {
       this.bellArmed = true;
       this.doorbells.wait(id, seen, this.onBell);
     }
+    // Asleep, with runnable processes elsewhere: ask a busy peer for one (balancer.ts).
+    if (this.schedulers > 1) this.balancer.requestSteal();
   }
 
   private readonly onBell = (): void => {
@@ -271,48 +320,68 @@ export class Scheduler extends NodeHost {
     }
   }
 
-  // ---- load balancing ---------------------------------------------------------------------------
+  // ---- load balancing (balancer.ts) and placement (placement.ts) ------------------------------
 
-  /**
-   * BEAM-style periodic migration: when this scheduler's run queue stays well above the
-   * lightest peer's, it pushes some of its movable processes (behaviour processes waiting
-   * between two messages) there. Damped so that processes are not passed back and forth:
-   * only a scheduler with more than twice the lightest load acts, it moves a third of the
-   * difference, and a scheduler that has just received processes waits a round before it
-   * gives any away.
-   */
   private rebalance(): void {
-    const received = this.counters.migrationsIn;
-    const justReceived = received !== this.seenMigrationsIn;
-    this.seenMigrationsIn = received;
-    if (justReceived) return;
-    const mine = this.runtime.snapshot().runQueue;
-    let target = -1;
-    let lightest = Infinity;
-    for (let id = 0; id < this.schedulers; id++) {
-      if (id === this.nodeId || !this.peers.has(id)) continue;
-      const load = this.stats.read(id).runQueue;
-      if (load < lightest) {
-        lightest = load;
-        target = id;
-      }
-    }
-    if (target < 0 || mine < 4 || mine < lightest * 2 + 4) return;
-    let budget = Math.floor((mine - lightest) / 3);
-    for (const proc of this.runtime.procs.values()) {
-      if (budget === 0) break;
-      if (!proc.isActor || proc.busy || proc.status !== 'runnable') continue;
-      if (this.migrate(proc.self, target)) budget--;
-    }
-    this.flush();
+    this.writeStats();
+    this.balancer.round();
+    this.reportMoves();
   }
 
-  private seenMigrationsIn = 0;
+  protected override spawnerLoad(): Load {
+    return this.meter;
+  }
+
+  /** Ourselves first (ties stay local), then the peers in order after us. */
+  protected override placementCandidates(): number[] {
+    const ids = [this.nodeId];
+    for (let k = 1; k < this.schedulers; k++) {
+      const id = (this.nodeId + k) % this.schedulers;
+      if (this.peers.has(id)) ids.push(id);
+    }
+    return ids;
+  }
+
+  protected override onArrived(pid: number): void {
+    this.balancer.arrived(pid);
+  }
+
+  protected override onStealRequest(from: number): void {
+    this.balancer.onStealRequest(from);
+  }
+
+  /** Migrates a behaviour process if it can move now, and keeps a record of the move. */
+  move(pid: number, to: number, why: MoveRecord['why']): boolean {
+    const name = this.runtime.procs.get(pid)?.name ?? '';
+    if (!this.migrate(pid, to)) return false;
+    this.moves.push({ pid, name, from: this.nodeId, to, why, at: Date.now() });
+    if (why !== 'balance') this.reportMoves();
+    return true;
+  }
+
+  private reportMoves(): void {
+    if (this.moves.length === 0) return;
+    const moves = this.moves;
+    this.moves = [];
+    this.onMoves(moves);
+  }
 
   // ---- stats ------------------------------------------------------------------------------------
 
   writeStats(): void {
-    this.stats.write(this.nodeId, statsFields(this.runtime.snapshot(), { queuedJobs: this.ring.ready, ...this.counters }));
+    const now = performance.now();
+    const snapshot = this.runtime.snapshot();
+    this.meter.sample(snapshot.steps, now);
+    this.stats.write(
+      this.nodeId,
+      statsFields(snapshot, { queuedJobs: this.ring.ready, ...this.counters }, {
+        recentUtilization: this.meter.utilization,
+        msPerStep: this.meter.msPerStep,
+        balanceRounds: this.balancer.rounds,
+        loadAt: this.meter.measuredAt,
+        active: this.balancer.active,
+      }),
+    );
   }
 
   snapshot(): SchedulerStats {

@@ -9,23 +9,102 @@ import type { SchedulerStats } from './protocol.js';
  *
  * `sleeping[node]` (Int32, written with Atomics) is 1 while that scheduler has nothing to do
  * and waits for its ports; whoever publishes work clears it with compareExchange and wakes it.
+ * `residents[node]` (Int32, Atomics) counts the processes placed there by spread placement
+ * that still live there (see placement.ts): a spawner adds to it before the process arrives.
+ *
+ * The heartbeat, for the watchdog on the main thread (see watchdog.ts): the scheduler bumps
+ * `beats[node]` whenever it moves on (a slice begins, a process's code is entered, it goes
+ * idle) and records the pid and definition key of the process it entered last. A beat that
+ * stops moving while the scheduler is awake means that process holds the thread. What the
+ * watchdog finds is written back (`holdingPid`, `holdingSince`), so every reader of the block
+ * (`vm.statsNow()`, `--top`) sees it.
  */
-const FIELDS = ['busyMs', 'uptimeMs', 'processes', 'runQueue', 'queuedJobs', 'steps', 'spawned', 'exited', 'steals', 'migrationsIn', 'migrationsOut', 'messagesIn', 'messagesOut', 'longSchedules'] as const;
-type Field = (typeof FIELDS)[number];
-const STRIDE = 16;
+const FIELDS = [
+  'busyMs', 'uptimeMs', 'processes', 'runQueue', 'queuedJobs', 'steps', 'spawned', 'exited', 'steals', 'migrationsIn', 'migrationsOut',
+  'messagesIn', 'messagesOut', 'longSchedules', 'recentUtilization', 'msPerStep', 'balanceRounds', 'loadAt', 'active',
+] as const;
+export type StatsField = (typeof FIELDS)[number];
+type Field = StatsField;
+const STRIDE = 24;
 const NODES = 128;
+/** Bytes for the key of the process a scheduler entered last (longer keys are cut). */
+const KEY_BYTES = 240;
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
 
 export class StatsBlock {
   readonly sleeping: Int32Array;
+  readonly residents: Int32Array;
   private readonly values: Float64Array;
+  /** Per node: [beats, key length]. */
+  private readonly beats: Int32Array;
+  /** Per node: [pid entered last, holding pid, holding since (epoch ms)]. */
+  private readonly running: Float64Array;
+  private readonly keys: Uint8Array;
 
   static create(): SharedArrayBuffer {
-    return new SharedArrayBuffer(NODES * 4 + NODES * STRIDE * 8);
+    return new SharedArrayBuffer(NODES * 8 + NODES * STRIDE * 8 + NODES * 8 + NODES * 24 + NODES * KEY_BYTES);
   }
 
   constructor(readonly buffer: SharedArrayBuffer) {
     this.sleeping = new Int32Array(buffer, 0, NODES);
-    this.values = new Float64Array(buffer, NODES * 4, NODES * STRIDE);
+    this.residents = new Int32Array(buffer, NODES * 4, NODES);
+    let at = NODES * 8;
+    this.values = new Float64Array(buffer, at, NODES * STRIDE);
+    at += NODES * STRIDE * 8;
+    this.beats = new Int32Array(buffer, at, NODES * 2);
+    at += NODES * 8;
+    this.running = new Float64Array(buffer, at, NODES * 3);
+    at += NODES * 24;
+    this.keys = new Uint8Array(buffer, at, NODES * KEY_BYTES);
+  }
+
+  /** One field of a node, without building the whole record (the balancer reads peers often). */
+  field(node: number, f: Field): number {
+    return this.values[node * STRIDE + FIELDS.indexOf(f)];
+  }
+
+  // ---- heartbeat (written by the node itself) ----
+
+  /** The node moved on (a slice began): the process entered last stays the one to blame. */
+  tick(node: number): void {
+    Atomics.add(this.beats, node * 2, 1);
+  }
+
+  /** The node moved on to `pid`'s code, or (pid 0) to none: it went idle. */
+  beat(node: number, pid: number): void {
+    this.running[node * 3] = pid;
+    Atomics.add(this.beats, node * 2, 1);
+  }
+
+  /** The node enters process `pid` (its key is written only when it changes). */
+  enter(node: number, pid: number, key: string): void {
+    if (key !== this.keyWritten[node]) {
+      this.keyWritten[node] = key;
+      const { written } = utf8.encodeInto(key, this.keys.subarray(node * KEY_BYTES, (node + 1) * KEY_BYTES));
+      this.beats[node * 2 + 1] = written;
+    }
+    this.beat(node, pid);
+  }
+
+  private readonly keyWritten: string[] = [];
+
+  // ---- read by the watchdog ----
+
+  beatsOf(node: number): number {
+    return Atomics.load(this.beats, node * 2);
+  }
+
+  /** The pid and key the node entered last (pid 0: none). */
+  entered(node: number): { pid: number; key: string } {
+    const length = this.beats[node * 2 + 1];
+    return { pid: this.running[node * 3], key: fromUtf8.decode(this.keys.slice(node * KEY_BYTES, node * KEY_BYTES + length)) };
+  }
+
+  /** What the watchdog found: `pid` holds the node since `since` (epoch ms); pid 0 clears it. */
+  setHolding(node: number, pid: number, since: number): void {
+    this.running[node * 3 + 1] = pid;
+    this.running[node * 3 + 2] = since;
   }
 
   write(node: number, stats: Record<Field, number>): void {
@@ -52,17 +131,52 @@ export class StatsBlock {
       messagesIn: get('messagesIn'),
       messagesOut: get('messagesOut'),
       longSchedules: get('longSchedules'),
+      recentUtilization: get('recentUtilization'),
+      msPerStep: get('msPerStep'),
+      balanceRounds: get('balanceRounds'),
+      active: get('active'),
+      residents: Atomics.load(this.residents, node),
       sleeping: Atomics.load(this.sleeping, node) === 1,
+      ...this.holding(node),
     };
+  }
+
+  private holding(node: number): Pick<SchedulerStats, 'holding'> {
+    const pid = this.running[node * 3 + 1];
+    if (pid === 0) return {};
+    const { key } = this.entered(node);
+    const since = this.running[node * 3 + 2];
+    return { holding: { pid, key, name: key.slice(key.lastIndexOf('#') + 1), ms: Math.max(0, Math.round(Date.now() - since)) } };
+  }
+
+  /** The raw counters of `node` (busy and up time in ms, totals since it started): for rates over a window. */
+  counters(node: number): Record<Field, number> {
+    const base = node * STRIDE;
+    return Object.fromEntries(FIELDS.map((f, i) => [f, this.values[base + i]])) as Record<Field, number>;
   }
 
   clear(node: number): void {
     this.values.fill(0, node * STRIDE, (node + 1) * STRIDE);
     Atomics.store(this.sleeping, node, 0);
+    Atomics.store(this.residents, node, 0);
+    this.running.fill(0, node * 3, node * 3 + 3);
   }
 }
 
-export function statsFields(runtime: RuntimeStats, extra: { queuedJobs: number; steals: number; migrationsIn: number; migrationsOut: number }): Record<Field, number> {
+export interface LoadFields {
+  recentUtilization: number;
+  msPerStep: number;
+  balanceRounds: number;
+  active: number;
+  /** When the load fields were measured (performance.timeOrigin + now, in ms). */
+  loadAt: number;
+}
+
+export function statsFields(
+  runtime: RuntimeStats,
+  extra: { queuedJobs: number; steals: number; migrationsIn: number; migrationsOut: number },
+  load: LoadFields,
+): Record<Field, number> {
   return {
     busyMs: runtime.busyMs,
     uptimeMs: runtime.uptimeMs,
@@ -78,5 +192,6 @@ export function statsFields(runtime: RuntimeStats, extra: { queuedJobs: number; 
     messagesIn: runtime.messagesIn,
     messagesOut: runtime.messagesOut,
     longSchedules: runtime.longSchedules,
+    ...load,
   };
 }

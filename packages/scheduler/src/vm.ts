@@ -17,6 +17,7 @@ import {
   type AnyPid,
   type ArgsOf,
   type Context,
+  checkPid,
   type Definition,
   type Dest,
   type ExitReason,
@@ -34,6 +35,8 @@ import { Directory, MAIN_NODE, NO_OWNER, ownerOf } from './directory.js';
 import { JobRing } from './job-ring.js';
 import { SharedNames } from './names.js';
 import { StatsBlock } from './stats-block.js';
+import { loadWindowMs } from './load-meter.js';
+import { Watchdog } from './watchdog.js';
 import { MainHost } from './main-host.js';
 import { Doorbells } from './doorbell.js';
 import type { PeerWiring } from './peer-link.js';
@@ -45,13 +48,15 @@ import { MainThreadWaits } from './main-waits.js';
 import { inSchedulerThread } from './thread-role.js';
 import { startWorker, workerExecArgv } from './exec-argv.js';
 import { JobBoard, type RunOptions, type MapOptions } from './jobs.js';
-import type { Connect, SchedulerControl, SchedulerEvent, SchedulerInit, SchedulerStats } from './protocol.js';
+import type { Connect, MoveRecord, SchedulerControl, SchedulerEvent, SchedulerInit, SchedulerStats } from './protocol.js';
+import { Observer, type ObserveOptions, type ObservedVM } from './observer/server.js';
+import { SnapshotProbe } from './observer/snapshot.js';
 
-/** `vm.spawnWith`'s options: those of `ctx.spawnWith`, and the scheduler to start on. */
-export interface VMSpawnOptions extends SpawnOptions {
-  /** Start on this scheduler (0 .. schedulers-1) instead of wherever there is room. */
-  scheduler?: number;
-}
+/** How often processInfo asks again for a process in transit between schedulers (~1 ms apart). */
+const PROCESS_INFO_ATTEMPTS = 500;
+
+/** `vm.spawnWith`'s options: those of `ctx.spawnWith` (`scheduler` binds it to that scheduler, `placement` chooses). */
+export type VMSpawnOptions = SpawnOptions;
 
 export interface VMOptions {
   /** Scheduler threads (default: `os.availableParallelism()`; 1 is allowed). */
@@ -129,6 +134,8 @@ interface SchedulerThread {
 }
 
 const WORKER_ENTRY = new URL('./worker-entry.js', import.meta.url);
+/** How many recent moves `vm.migrations()` keeps. */
+const MOVES_KEPT = 200;
 
 /**
  * A running VM: one scheduler thread per core and the main thread's own node. Create it with
@@ -154,6 +161,8 @@ export class VM extends EventEmitter<VMEvents> {
   private stopping = false;
   private stopped: Promise<void> | undefined;
   private readonly waits: MainThreadWaits;
+  /** Reports processes that hold a scheduler, while they do (watchdog.ts). */
+  private watchdog: Watchdog | undefined;
   private readonly pendingReady = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
   private readonly exitWatchers = new Map<Ref, (reason: ExitReason) => void>();
   private readonly watcher: Context<unknown>;
@@ -180,13 +189,19 @@ export class VM extends EventEmitter<VMEvents> {
         ring: new JobRing(this.mainRing),
         doorbells: new Doorbells(this.bells),
         report: (event) => this.onReport({ ...event, scheduler: MAIN_NODE }),
+        stats: this.statsBlock,
+        loadWindowMs: loadWindowMs(options.balanceIntervalMs),
       },
-      this.statsBlock,
       () => this.threads.filter((t) => t.alive).map((t) => t.id),
     );
+    this.host.schedulerCount = this.schedulers;
     this.runtime = new Runtime(this.host, { longScheduleMs: options.longScheduleMs });
     this.host.runtime = this.runtime;
     this.context = this.mailbox();
+    // The main thread's mailbox lives as long as the VM: an exit signal from a link (a linked
+    // process crashing, or `link` to a pid that is already dead, which answers `noproc`) must
+    // not close it for good. It arrives as an EXIT message instead; `trapExit(false)` opts out.
+    this.context.trapExit(true);
     this.watcher = this.internalMailbox();
     this.jobs = new JobBoard(
       this.internalMailbox(),
@@ -243,6 +258,9 @@ export class VM extends EventEmitter<VMEvents> {
     const starting = vm.waits.hold();
     try {
       await vm.startThreads();
+      vm.watchdog = new Watchdog(vm.statsBlock, () => vm.threads.filter((t) => t.alive).map((t) => t.id), options.longScheduleMs ?? 100, (scheduler, event) =>
+        vm.onReport({ ...event, scheduler }),
+      );
       starting();
     } catch (err) {
       starting();
@@ -372,6 +390,10 @@ export class VM extends EventEmitter<VMEvents> {
       case 'report':
         this.onReport({ ...event.event, scheduler: event.id });
         return;
+      case 'moved':
+        this.moves.push(...event.moves);
+        if (this.moves.length > MOVES_KEPT) this.moves.splice(0, this.moves.length - MOVES_KEPT);
+        return;
     }
   }
 
@@ -484,17 +506,17 @@ export class VM extends EventEmitter<VMEvents> {
 
   /**
    * `ctx.spawnWith` for the main thread: `{ link, name, monitor }` are set atomically at birth
-   * (with `monitor: true` it returns `[pid, ref]`, and the DOWN reaches `vm.context`), and
-   * `scheduler` starts the process on that scheduler, as `spawnOn` does.
+   * (with `monitor: true` it returns `[pid, ref]`, and the DOWN reaches `vm.context`);
+   * `scheduler` starts the process on that scheduler and binds it there (balancing leaves it),
+   * `placement: 'spread'` starts it where there is most room.
    */
   spawnWith<D extends Definition>(def: D, args: ArgsOf<D>, options: VMSpawnOptions & { monitor: true }): [Pid<MessageOf<D>>, Ref];
   spawnWith<D extends Definition>(def: D, args: ArgsOf<D>, options?: VMSpawnOptions): Pid<MessageOf<D>>;
   spawnWith(def: Definition, args: unknown[], options: VMSpawnOptions = {}): AnyPid | [AnyPid, Ref] {
     this.checkRunning();
-    const { scheduler, ...spawnOptions } = options ?? {};
-    if (scheduler === undefined) return this.context.spawnWith(def, args as never, spawnOptions);
-    this.checkSchedulerId(scheduler, 'vm.spawnWith');
-    return this.runtime.spawnAs(this.context.self, def, args, spawnOptions, 'vm.spawnWith', (job) => this.host.handOffNew(job, [], scheduler));
+    if (options?.scheduler !== undefined) this.checkSchedulerId(options.scheduler, 'vm.spawnWith');
+    // `scheduler` binds the process there (see placement.ts), as it does for ctx.spawnWith.
+    return this.context.spawnWith(def, args as never, options ?? {});
   }
 
   private checkSchedulerId(scheduler: unknown, where: string): asserts scheduler is number {
@@ -528,11 +550,15 @@ export class VM extends EventEmitter<VMEvents> {
   async call(server: ServerRef<any>, request: unknown, timeout?: number): Promise<unknown> {
     this.checkRunning();
     const ctx = this.mailbox();
-    try {
-      return await GenServer.call(ctx, server as ServerRef<{ calls?: undefined }>, request, timeout);
-    } finally {
-      ctx.exit();
-    }
+    // Tracked as a whole: stop() rejects it with ERR_VM_STOPPED whichever step of the call
+    // (monitor, alias, receive) the shutdown reaches first.
+    return this.waits.track(async () => {
+      try {
+        return await GenServer.call(ctx, server as ServerRef<{ calls?: undefined }>, request, timeout);
+      } finally {
+        ctx.exit();
+      }
+    });
   }
 
   /** `GenServer.cast` from the main thread: fire and forget (a dead server just loses it). */
@@ -546,18 +572,31 @@ export class VM extends EventEmitter<VMEvents> {
   }
 
   isAlive(pid: AnyPid): boolean {
+    checkPid(pid, 'vm.isAlive');
     return this.directory.ownerOfPid(pid) !== NO_OWNER;
   }
 
   /** Resolves with the exit reason of `pid` when it exits (at once with `noproc` if it is gone). */
   waitFor(pid: AnyPid): Promise<ExitReason> {
+    try {
+      checkPid(pid, 'vm.waitFor');
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (this.stopping) return Promise.reject(MainThreadWaits.stoppedError());
     return this.waits.track(() => new Promise((resolve) => this.exitWatchers.set(this.watcher.monitor(pid), resolve)));
   }
 
   private async watchExits(): Promise<void> {
     for (;;) {
-      const msg = await this.watcher.receive();
+      let msg: unknown;
+      try {
+        msg = await this.watcher.receive();
+      } catch {
+        // The VM stopped: a DOWN delivered while it stopped (drainPeers) resumed this loop
+        // after the mailbox closed. Its waiters were settled with ERR_VM_STOPPED already.
+        return;
+      }
       if (!isDownMessage(msg)) continue;
       const resolve = this.exitWatchers.get(msg.ref);
       this.exitWatchers.delete(msg.ref);
@@ -637,18 +676,39 @@ export class VM extends EventEmitter<VMEvents> {
     return this.waits.track(() => Promise.all(this.threads.map((t) => (this.isRunning(t) ? t.control.stats() : this.statsBlock.read(t.id)))));
   }
 
+  /**
+   * The last processes that moved between schedulers (up to 200, oldest first): by the
+   * balancer, by an idle scheduler's steal request, or by `vm.migrate`.
+   */
+  migrations(): MoveRecord[] {
+    return [...this.moves];
+  }
+
+  private readonly moves: MoveRecord[] = [];
+
   /** Which scheduler runs `pid` now (undefined if dead; MAIN_NODE for main-thread mailboxes). */
   schedulerOf(pid: AnyPid): number | undefined {
+    checkPid(pid, 'vm.schedulerOf');
     const owner = this.directory.ownerOfPid(pid);
     return owner === NO_OWNER ? undefined : owner;
   }
 
   async processInfo(pid: AnyPid): Promise<ProcessInfo | undefined> {
-    const owner = this.directory.ownerOfPid(pid);
-    if (owner === MAIN_NODE) return this.runtime.processInfo(pid);
-    const thread = this.threads[owner];
-    if (!thread || !this.isRunning(thread)) return undefined;
-    return this.waits.track(() => thread.control.processInfo(pid));
+    checkPid(pid, 'vm.processInfo');
+    // A migrating process is owned by its new scheduler in the directory before it has
+    // arrived there (it travels over the schedulers' mesh, this question over the control
+    // port, which may overtake it): while the directory says it lives, ask again until the
+    // owner has it. Bounded, so a directory entry that lies cannot hang the caller.
+    for (let attempt = 0; ; attempt++) {
+      const owner = this.directory.ownerOfPid(pid);
+      if (owner === NO_OWNER) return undefined;
+      if (owner === MAIN_NODE) return this.runtime.processInfo(pid);
+      const thread = this.threads[owner];
+      if (!thread || !this.isRunning(thread)) return undefined;
+      const info = await this.waits.track(() => thread.control.processInfo(pid));
+      if (info !== undefined || attempt === PROCESS_INFO_ATTEMPTS) return info;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
   }
 
   /** Pids of every live process, on every scheduler. */
@@ -662,10 +722,49 @@ export class VM extends EventEmitter<VMEvents> {
    * scheduler. False if it cannot move now: a coroutine that has started, or a callback running.
    */
   async migrate(pid: AnyPid, to: number): Promise<boolean> {
+    checkPid(pid, 'vm.migrate');
     const owner = this.directory.ownerOfPid(pid);
     const thread = this.threads[owner];
     if (!thread || !this.isRunning(thread) || owner === to || !this.threads[to]) return false;
     return this.waits.track(() => thread.control.migrate(pid, to));
+  }
+
+  // ---- the web observer -----------------------------------------------------------------------
+
+  private readonly observers = new Set<Observer>();
+
+  /**
+   * Serves the web observer (load charts, processes, supervision trees, process detail) and
+   * resolves once it listens; open `observer.url` (it carries the access token). Loopback
+   * only unless `host` says otherwise; actions (exit, migrate) only with `allowActions`.
+   * It closes when the VM stops.
+   */
+  async observe(options: ObserveOptions = {}): Promise<Observer> {
+    this.checkRunning();
+    const observer = await Observer.start(this.observed(), options);
+    this.observers.add(observer);
+    return observer;
+  }
+
+  /** The VM as the observer sees it: counters from shared memory, snapshots over the control channels. */
+  private observed(): ObservedVM {
+    let mainProbe: SnapshotProbe | undefined;
+    const probeMain = (): SnapshotProbe => (mainProbe ??= new SnapshotProbe(this.runtime));
+    const running = (id: number): SchedulerThread | undefined => (this.threads[id] && this.isRunning(this.threads[id]) ? this.threads[id] : undefined);
+    return {
+      schedulers: () => this.threads.map((t) => t.id),
+      counters: (id) => this.statsBlock.counters(id),
+      sleeping: (id) => Atomics.load(this.statsBlock.sleeping, id) === 1,
+      nodes: () => [...this.threads.map((t) => t.id), MAIN_NODE],
+      snapshot: async (node, request) => (node === MAIN_NODE ? probeMain().snapshot(request) : running(node)?.control.observe(request)),
+      detail: async (pid) => {
+        const owner = this.directory.ownerOfPid(pid);
+        return owner === MAIN_NODE ? probeMain().detail(pid) : running(owner)?.control.observeProcess(pid);
+      },
+      isAlive: (pid) => this.isAlive(pid),
+      exit: (pid, reason) => this.context.exit(pid, reason),
+      migrate: (pid, to) => this.migrate(pid, to),
+    };
   }
 
   // ---- shutdown -------------------------------------------------------------------------------
@@ -682,14 +781,18 @@ export class VM extends EventEmitter<VMEvents> {
 
   private async shutdown(timeoutMs: number): Promise<void> {
     this.stopping = true;
+    this.watchdog?.stop();
     // Whatever the program still waits for settles now, before any process exits (so no DOWN races it).
     this.waits.rejectPending(MainThreadWaits.stoppedError(), false);
+    // The observer goes with the VM (closed without waiting here: nothing else may run before the pending waits are settled above).
+    const observersClosed = Promise.all([...this.observers].map((o) => o.close()));
     this.jobs.close(new BeamError('ERR_VM_STOPPED', 'the VM was stopped before this job finished'));
     const release = this.waits.hold();
     try {
       await Promise.all(
         this.threads.filter((t) => this.isRunning(t)).map((t) => Promise.race([t.control.shutdown(timeoutMs), delay(timeoutMs + 1000)])),
       );
+      this.host.drainPeers();
       await this.runtime.stop(0);
       this.host.flush();
       await this.terminateAll();
@@ -698,6 +801,7 @@ export class VM extends EventEmitter<VMEvents> {
       // Receives begun while the processes shut down (watching them go) end here at the latest.
       this.waits.rejectPending(MainThreadWaits.stoppedError(), true);
       this.waits.close();
+      await observersClosed;
     }
   }
 

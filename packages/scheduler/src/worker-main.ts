@@ -7,6 +7,9 @@ import * as Comlink from 'comlink';
 import { nodeEndpoint } from './comlink-port.js';
 import { setCancelFlags } from './cancel.js';
 import { Scheduler } from './scheduler.js';
+import { installProcessExit } from './process-exit.js';
+import { containFaults } from './fault-attribution.js';
+import { SnapshotProbe } from './observer/snapshot.js';
 import type { Connect, SchedulerControl, SchedulerEvent, SchedulerInit } from './protocol.js';
 import type { RuntimeEvent } from '@beamjs/runtime';
 
@@ -15,7 +18,17 @@ const port = parentPort!;
 const post = (event: SchedulerEvent): void => port.postMessage(event);
 
 setCancelFlags(init.cancel);
-const scheduler = new Scheduler(init, (event: RuntimeEvent) => post({ kind: 'report', id: init.id, event }));
+installProcessExit();
+const scheduler = new Scheduler(
+  init,
+  (event: RuntimeEvent) => post({ kind: 'report', id: init.id, event }),
+  (moves) => post({ kind: 'moved', id: init.id, moves }),
+);
+containFaults(
+  scheduler.runtime,
+  (event) => post({ kind: 'report', id: init.id, event }),
+  () => scheduler.flush(),
+);
 
 port.once('message', async (message: Connect) => {
   for (const wiring of message.peers) scheduler.connect(wiring);
@@ -32,6 +45,8 @@ port.once('message', async (message: Connect) => {
   scheduler.idle();
 });
 
+let probe: SnapshotProbe | undefined;
+
 const control: SchedulerControl = {
   stats: () => scheduler.snapshot(),
   processInfo: (pid) => scheduler.runtime.processInfo(pid),
@@ -47,8 +62,10 @@ const control: SchedulerControl = {
     scheduler.replaceVictim(wiring.id, ring);
   },
   migrate(pid, to) {
-    const moved = scheduler.migrate(pid, to);
+    const moved = scheduler.move(pid, to, 'explicit');
     scheduler.flush();
     return moved;
   },
+  observe: (request) => (probe ??= new SnapshotProbe(scheduler.runtime)).snapshot(request),
+  observeProcess: (pid) => (probe ??= new SnapshotProbe(scheduler.runtime)).detail(pid),
 };

@@ -12,8 +12,11 @@ describe('processes on different schedulers', () => {
 
   it('a linked partner on another scheduler gets the exit signal (as a message when trapping)', async () => {
     const partner = vm.spawnOn(0, exitWith);
-    vm.spawnOn(1, trapAndForward, partner, vm.self);
+    const trapper = vm.spawnOn(1, trapAndForward, partner, vm.self);
     expect(await vm.receive(isType('linked'))).toMatchObject({ scheduler: 1 });
+    // The link (from scheduler 1) and the exit request (from main) reach the partner from two
+    // threads in no fixed order: end it only once the link is in place, or the link gets noproc.
+    while (!(await vm.processInfo(partner))?.links.includes(trapper)) await new Promise((r) => setTimeout(r, 1));
     vm.send(partner, { reason: { custom: 'bye' } });
     const got = (await vm.receive(isType('got'))) as { msg: unknown; scheduler: number };
     expect(got.msg).toEqual({ type: 'EXIT', from: partner, reason: { custom: 'bye' } });

@@ -4,13 +4,14 @@ import { Directory, inflightOf } from '../src/directory.js';
 import { JobRing } from '../src/job-ring.js';
 import { SharedNames } from '../src/names.js';
 import { NodeHost } from '../src/node-host.js';
+import { StatsBlock } from '../src/stats-block.js';
 import { TimerCells } from '@beamjs/runtime';
 import { Doorbells } from '../src/doorbell.js';
 
 /** Node 1 with a peer, node 2, on the other end of a channel; a pid owned by node 2. */
 function hostWithPeer(): { host: NodeHost; dir: Directory; pid: number; inbox: unknown[][]; other: MessagePort; close: () => void } {
   const dir = new Directory(Directory.create());
-  const host = new NodeHost({ nodeId: 1, directory: dir, names: new SharedNames(SharedNames.create()), ring: new JobRing(JobRing.create()), doorbells: new Doorbells(Doorbells.create()), timerCells: new TimerCells(new SharedArrayBuffer(TimerCells.bytes(3)), 1), report: () => {} });
+  const host = new NodeHost({ nodeId: 1, directory: dir, names: new SharedNames(SharedNames.create()), ring: new JobRing(JobRing.create()), doorbells: new Doorbells(Doorbells.create()), timerCells: new TimerCells(new SharedArrayBuffer(TimerCells.bytes(3)), 1), report: () => {}, stats: new StatsBlock(StatsBlock.create()), loadWindowMs: 50 });
   const { port1, port2 } = new MessageChannel();
   // A link with no rings (as to the main thread): everything goes by the port.
   host.connect({ id: 2, port: port1 });

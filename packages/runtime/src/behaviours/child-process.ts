@@ -19,7 +19,14 @@ import type { ChildSpecData, Shutdown } from './child-spec.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Ctx = Context<any>;
 
-export type StartOutcome = { ok: number } | { error: ExitReason };
+/** `ignore`: the child's `init` returned `{ ignore: true }`, so there is no process (as OTP's `ignore`). */
+export type StartOutcome = { ok: number } | { ignore: true } | { error: ExitReason };
+
+/**
+ * Supervised children live long and cannot all share their supervisor's scheduler (a started
+ * coroutine never moves): they start where there is room (see the scheduler README).
+ */
+const CHILD_PLACEMENT = 'spread';
 
 /**
  * Starts a child linked to the supervisor. The definition is found by key (its module is
@@ -30,11 +37,12 @@ export async function startChildProcess(ctx: Ctx, spec: ChildSpecData): Promise<
   try {
     const def = await loadDefinition(spec.start.key);
     if (isServerDefinition(def)) {
-      return { ok: await startServer(ctx, def, spec.start.args, { name: spec.start.regName }, true) };
+      const started = await startServer(ctx, def, spec.start.args, { name: spec.start.regName, placement: CHILD_PLACEMENT }, true);
+      return typeof started === 'number' ? { ok: started } : { ignore: true };
     }
     const regName = spec.start.regName;
-    if (!isViaName(regName)) return { ok: ctx.spawnWith(def, spec.start.args as never, { link: true, name: regName }) };
-    const pid = ctx.spawnLink(def, ...(spec.start.args as never[]));
+    if (!isViaName(regName)) return { ok: ctx.spawnWith(def, spec.start.args as never, { link: true, name: regName, placement: CHILD_PLACEMENT }) };
+    const pid = ctx.spawnWith(def, spec.start.args as never, { link: true, placement: CHILD_PLACEMENT });
     try {
       await via().register(ctx, regName, pid);
     } catch (err) {

@@ -2,12 +2,14 @@ import { BeamError, describe } from '../errors.js';
 import { pidToString, type AnyPid, type Pid } from '../pid.js';
 import { formatReason, isExitMessage, isShutdown, type ExitReason } from '../reasons.js';
 import type { Context } from '../context.js';
+import type { Definition } from '../definition.js';
 import { define as defineServer, startServer, stop as stopServer } from './gen-server.js';
 import { toChildData, type ChildSpec, type ChildSpecData, type RestartType, type Shutdown } from './child-spec.js';
 import { report, reportName, startChildProcess, stopAll, stopChild } from './child-process.js';
 import { countRestart, intensityOf, type Intensity } from './restart-intensity.js';
 import { countOf, request } from './supervisor.js';
-import type { CallResult, NoReplyResult, ServerContext, ServerDefinition } from './gen-server-types.js';
+import { markSupervisor } from './supervisor-view.js';
+import type { CallResult, ChildStartResult, NoReplyResult, ServerContext, ServerDefinition } from './gen-server-types.js';
 import type { ChildCounts, ChildInfo, DynamicSupervisorOptions, SupervisorRef } from './supervisor-types.js';
 
 /**
@@ -39,6 +41,8 @@ interface DynChild {
   pid: number | 'restarting';
   /** Its latest pid: what callers know it by while a failed restart is retried (as Elixir). */
   lastPid: number;
+  /** Times it was restarted, for observers. */
+  restarts?: number;
 }
 
 interface DynState extends DynamicFlags {
@@ -79,6 +83,7 @@ export const definition: ServerDefinition<DynTypes> = defineServer<DynTypes>(imp
       state.children.filter((c): c is DynChild & { pid: number } => typeof c.pid === 'number'),
     ),
 });
+markSupervisor(definition.key, 'dynamic');
 
 // ---- the API --------------------------------------------------------------------------------
 
@@ -114,10 +119,10 @@ export function childSpec(
 /**
  * Starts a child under the supervisor; resolves with its pid. ExitError ERR_MAX_CHILDREN
  * (reason `max_children`) when it already has `maxChildren`; ERR_INIT_FAILED with the
- * child's reason if it fails to start.
+ * child's reason if it fails to start; `{ ignore: true }` if its `init` returned that (nothing is kept).
  */
-export function startChild(ctx: Ctx, sup: SupervisorRef, spec: DynamicChildSpec): Promise<AnyPid> {
-  return request(ctx, sup, { type: 'start', spec: toChildData(spec as ChildSpec, 'DynamicSupervisor.startChild', false) }) as Promise<AnyPid>;
+export function startChild<D extends Definition>(ctx: Ctx, sup: SupervisorRef, spec: DynamicChildSpec<D>): Promise<ChildStartResult<D>> {
+  return request(ctx, sup, { type: 'start', spec: toChildData(spec as ChildSpec, 'DynamicSupervisor.startChild', false) }) as Promise<ChildStartResult<D>>;
 }
 
 /** Stops a child by its shutdown spec and forgets it. ERR_SUPERVISOR `not_found` if `pid` is not its child. */
@@ -171,6 +176,8 @@ async function onCall(ctx: ServerContext, req: Request, state: DynState): Promis
       if ('error' in out) {
         return done({ error: { code: 'ERR_INIT_FAILED', message: `child ${JSON.stringify(req.spec.id)} failed to start: ${formatReason(out.error)}`, reason: out.error } });
       }
+      // An ignored start leaves nothing to supervise (as OTP's `ignore`).
+      if ('ignore' in out) return done({ ok: out });
       state.children.push({ tag: state.nextTag++, spec: req.spec, pid: out.ok, lastPid: out.ok });
       return done({ ok: out.ok });
     }
@@ -215,10 +222,13 @@ async function restart(ctx: ServerContext, state: DynState, child: DynChild, dea
     remove(state, child);
     return { stop: 'shutdown', state };
   }
+  child.restarts = (child.restarts ?? 0) + 1;
   const out = await startChildProcess(ctx, child.spec);
   if ('ok' in out) {
     child.pid = out.ok;
     child.lastPid = out.ok;
+  } else if ('ignore' in out) {
+    remove(state, child);
   } else {
     report(ctx, state.name, 'start_error', { id: child.spec.id, pid: undefined }, out.error);
     child.pid = 'restarting';

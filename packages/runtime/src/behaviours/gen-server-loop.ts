@@ -1,11 +1,12 @@
 import { defineActor, isDefinition } from '../definition.js';
 import { BeamError } from '../errors.js';
-import { ProcessExit } from '../process.js';
+import { Proc, ProcessExit } from '../process.js';
 import { crashReason, isExitMessage, type ExitReason } from '../reasons.js';
 import type { Context } from '../context.js';
+import type { Dest } from '../pid.js';
 import { attempt, chain, type Awaitable } from './async.js';
 import { preview } from './plain.js';
-import { isBoot, isGenMessage, type Boot, type CallMessage, type FromData } from './messages.js';
+import { isBoot, isGenMessage, type Boot, type CallMessage, type ContinueMessage, type FromData } from './messages.js';
 import type { ServerBox, ServerCallbacks, ServerDefinition, ServerTypes } from './gen-server-types.js';
 
 /**
@@ -13,6 +14,12 @@ import type { ServerBox, ServerCallbacks, ServerDefinition, ServerTypes } from '
  * coroutine: between two messages nothing is on the stack and its state is plain data, so the
  * scheduler may move it to another thread. A callback that returns a promise keeps the server
  * busy (pinned) until it settles; the next message waits in the mailbox.
+ *
+ * A `continue` is not chained onto the callback that returned it: it goes to the front of the
+ * mailbox and runs as the server's next step. So a server whose async callbacks continue
+ * each other (a worker that pulls its next job in handleContinue) is idle, and movable,
+ * between any two of them, instead of pinned for as long as the chain lasts; and a chain of
+ * sync continues does not grow the stack.
  */
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -76,18 +83,19 @@ class ServerLoop {
     );
     return chain(result, (r: unknown) => {
       if (isResult(r) && 'ok' in r) {
-        ctx.send(boot.starter, { $gen: 'ack', tag: boot.tag, ok: true });
+        ctx.send(starterOf(boot), { $gen: 'ack', tag: boot.tag, ok: true });
         return this.next(ctx, box, r.ok, r);
       }
       if (isResult(r) && 'stop' in r) return this.initFailed(ctx, boot, r.stop, undefined);
-      const err = badReturn(this.name, 'init', '{ ok: state } or { stop: reason }', r);
+      if (isResult(r) && (r as { ignore?: unknown }).ignore === true) return this.initFailed(ctx, boot, 'normal', undefined, true);
+      const err = badReturn(this.name, 'init', '{ ok: state }, { stop: reason } or { ignore: true }', r);
       return this.initFailed(ctx, boot, crashReason(err), err);
     });
   }
 
   /** The starter hears why; the link to it goes first, so its failure does not take the starter down. */
-  private initFailed(ctx: Ctx, boot: Boot, reason: ExitReason, err: unknown): never {
-    ctx.send(boot.starter, { $gen: 'ack', tag: boot.tag, ok: false, reason });
+  private initFailed(ctx: Ctx, boot: Boot, reason: ExitReason, err: unknown, ignore = false): never {
+    ctx.send(starterOf(boot), ignore ? { $gen: 'ack', tag: boot.tag, ok: false, reason, ignore } : { $gen: 'ack', tag: boot.tag, ok: false, reason });
     if (boot.parent !== undefined) ctx.unlink(boot.parent);
     if (err !== undefined) throw err;
     return ctx.exit(reason);
@@ -103,6 +111,8 @@ class ServerLoop {
           return this.run(ctx, box, () => this.cb.handleCast!(ctx, msg.request, box.s), (r) => this.afterNoReply(ctx, box, r, 'handleCast'));
         case 'stop':
           return this.stop(ctx, box, msg.reason, box.s);
+        case 'continue':
+          return this.run(ctx, box, () => this.cb.handleContinue!(ctx, msg.arg, box.s), (r) => this.afterNoReply(ctx, box, r, 'handleContinue'));
         case 'reply':
         case 'ack':
           // The answer to a call or a start that gave up waiting (timeout): drop it.
@@ -170,7 +180,9 @@ class ServerLoop {
     const arg = r.continue;
     if (arg === undefined) return box;
     if (!this.cb.handleContinue) return this.crashed(ctx, box, missing(this.name, 'handleContinue', 'the continue', arg));
-    return this.run(ctx, box, () => this.cb.handleContinue!(ctx, arg, box.s), (r2) => this.afterNoReply(ctx, box, r2, 'handleContinue'));
+    if (!(ctx instanceof Proc)) throw new Error('a GenServer runs in a process of the runtime');
+    ctx.mailbox.unshift({ $gen: 'continue', arg } satisfies ContinueMessage);
+    return box;
   }
 
   /** Runs a user callback; if it throws, `terminate` runs with the crash reason and the server exits with it. */
@@ -198,7 +210,7 @@ class ServerLoop {
 }
 
 export function sendReply(ctx: Context<any>, from: FromData, reply: unknown): void {
-  ctx.send(from.pid, { $gen: 'reply', tag: from.tag, reply });
+  ctx.send(from.alias ? { $alias: from.tag, pid: from.pid } : from.pid, { $gen: 'reply', tag: from.tag, reply });
 }
 
 function isResult(value: unknown): value is Result {
@@ -211,4 +223,9 @@ function badReturn(server: string, callback: string, expected: string, got: unkn
 
 function missing(server: string, callback: string, what: string, value: unknown): BeamError {
   return new BeamError('ERR_INVALID_ARGUMENT', `GenServer ${server} has no ${callback} for ${what} ${preview(value)}: define ${callback} in its callbacks`);
+}
+
+/** Where the start ack goes: the starter's alias if it made one for the start. */
+function starterOf(boot: Boot): Dest<unknown> {
+  return boot.alias ? { $alias: boot.tag, pid: boot.starter } : boot.starter;
 }

@@ -1,4 +1,4 @@
-import type { Context } from '../context.js';
+import type { Context, SpawnOptions } from '../context.js';
 import type { ActorDefinition } from '../definition.js';
 import type { Pid, Ref } from '../pid.js';
 import type { ExitReason } from '../reasons.js';
@@ -33,6 +33,8 @@ export interface ServerTypes {
   cast?: unknown;
   info?: unknown;
   continue?: unknown;
+  /** `true` if `init` may return `{ ignore: true }`: `start` then resolves with `Ignored` instead of a pid. */
+  ignorable?: boolean;
 }
 
 export type StateOf<T> = T extends { state: infer S } ? S : unknown;
@@ -41,6 +43,10 @@ export type CallsOf<T> = T extends { calls: infer C extends object } ? C : never
 export type CastOf<T> = T extends { cast: infer C } ? C : unknown;
 export type InfoOf<T> = T extends { info: infer I } ? I : unknown;
 export type ContinueOf<T> = T extends { continue: infer C } ? C : unknown;
+/** What `start` resolves with: the server, or `Ignored` for a server whose `init` may ignore the start. */
+export type StartResultOf<T extends ServerTypes> = T extends { ignorable: true } ? Server<T> | Ignored : Server<T>;
+/** What a supervisor's `startChild` resolves with for a child of definition `D`: a pid, or `Ignored` if `D` is an ignorable server. */
+export type ChildStartResult<D> = D extends ServerDefinition<infer T> ? (T extends { ignorable: true } ? Pid<unknown> | Ignored : Pid<unknown>) : Pid<unknown>;
 
 /** The fields of a request besides `type`: the parameter of its method in `calls`. */
 export type FieldsOf<M> = M extends (...args: infer P) => unknown ? (P extends [infer F, ...unknown[]] ? F : {}) : never;
@@ -75,8 +81,22 @@ export type ServerRef<T extends ServerTypes = {}> = Server<T> | ServerName<T> | 
  */
 export type From<Reply = unknown> = { readonly pid: Pid<unknown>; readonly tag: Ref } & { readonly [replyType]?: Reply };
 
-/** What `init` returns: the first state (and maybe work to do at once), or why not to start. */
-export type InitResult<State, Cont = unknown> = { ok: State; continue?: Cont } | { stop: ExitReason };
+/**
+ * What `init` returns: the first state (and maybe work to do at once), or why not to start:
+ * `stop` is a failed start, `ignore` (as OTP's `ignore`, for a server declared `ignorable`) a
+ * start that chose not to run: the server exits `normal` and the starter gets `Ignored`.
+ */
+export type InitResult<State, Cont = unknown, Ignore = never> = { ok: State; continue?: Cont } | { stop: ExitReason } | Ignore;
+
+/** What a start resolves with when the server's `init` returned `{ ignore: true }`: no process remains. */
+export interface Ignored {
+  readonly ignore: true;
+}
+
+/** Tells a start result that is `Ignored` from a pid. */
+export function isIgnored(value: unknown): value is Ignored {
+  return typeof value === 'object' && value !== null && (value as Ignored).ignore === true;
+}
 
 /**
  * What `handleCall` returns (the tuples of Elixir's `handle_call/3`):
@@ -121,7 +141,7 @@ export type CallFunction<T extends ServerTypes> = (
  * `terminate` runs with the crash reason, then the server exits with it.
  */
 export interface ServerCallbacks<T extends ServerTypes> {
-  init(ctx: ServerContext, ...args: StartArgsOf<T>): Awaitable<InitResult<StateOf<T>, ContinueOf<T>>>;
+  init(ctx: ServerContext, ...args: StartArgsOf<T>): Awaitable<InitResult<StateOf<T>, ContinueOf<T>, T extends { ignorable: true } ? Ignored : never>>;
   handleCall?: CallHandlers<T> | CallFunction<T>;
   handleCast?(ctx: ServerContext, request: CastOf<T>, state: StateOf<T>): Awaitable<NoReplyResult<StateOf<T>, ContinueOf<T>>>;
   handleInfo?(ctx: ServerContext, msg: InfoOf<T>, state: StateOf<T>): Awaitable<NoReplyResult<StateOf<T>, ContinueOf<T>>>;
@@ -140,7 +160,7 @@ export type ServerDefinition<T extends ServerTypes = {}> = ActorDefinition<unkno
   readonly [serverTypes]?: T;
 };
 
-export interface StartOptions {
+export interface StartOptions extends Pick<SpawnOptions, 'placement' | 'scheduler'> {
   /** Register the server under this name, or under a key of a Registry (`Registry.via(registry, key)`); ERR_NAME_TAKEN if taken. */
   name?: string | ViaName;
   /** How long `init` may take, in ms (default: forever). Past it the server is killed. */

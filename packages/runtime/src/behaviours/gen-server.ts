@@ -19,6 +19,8 @@ import type {
   ServerName,
   ServerRef,
   ServerTypes,
+  Ignored,
+  StartResultOf,
   StartArgsOf,
   StartOptions,
 } from './gen-server-types.js';
@@ -30,10 +32,14 @@ import type {
  * package README for a walk-through.
  */
 export { define, isServerDefinition } from './gen-server-loop.js';
+export { isIgnored } from './gen-server-types.js';
 export type * from './gen-server-types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Ctx = Context<any>;
+
+/** Any request, for a server without `calls`. */
+type UntypedRequest<T> = T extends { calls: object } ? never : unknown;
 
 /** `start`'s arguments after the definition: the init arguments (omit for none), then options. */
 export type StartRest<T> = StartArgsOf<T> extends [] ? [args?: [], options?: StartOptions] : [args: StartArgsOf<T>, options?: StartOptions];
@@ -48,9 +54,11 @@ export type StartRest<T> = StartArgsOf<T> extends [] ? [args?: [], options?: Sta
  * Failure modes: `init` throws or returns `{ stop: reason }` -> ExitError ERR_INIT_FAILED with
  * the reason (the server has exited); the name is taken -> ERR_NAME_TAKEN, and nothing was
  * started; `timeout` passes first -> the server is killed and ERR_INIT_FAILED with reason `timeout`.
+ * `init` returns `{ ignore: true }` (a server typed `ignorable: true`) -> resolves with `{ ignore: true }`
+ * (test it with `GenServer.isIgnored`); the server has exited `normal`.
  */
-export function start<T extends ServerTypes>(ctx: Ctx, def: ServerDefinition<T>, ...rest: StartRest<T>): Promise<Server<T>> {
-  return startServer(ctx, def, rest[0] ?? [], rest[1] ?? {}, false) as Promise<Server<T>>;
+export function start<T extends ServerTypes>(ctx: Ctx, def: ServerDefinition<T>, ...rest: StartRest<T>): Promise<StartResultOf<T>> {
+  return startServer(ctx, def, rest[0] ?? [], rest[1] ?? {}, false) as Promise<StartResultOf<T>>;
 }
 
 /**
@@ -59,25 +67,28 @@ export function start<T extends ServerTypes>(ctx: Ctx, def: ServerDefinition<T>,
  * `terminate` and exit with the same reason. A failed `init` does not take the caller down:
  * the server unlinks before it exits, and `startLink` throws ERR_INIT_FAILED.
  */
-export function startLink<T extends ServerTypes>(ctx: Ctx, def: ServerDefinition<T>, ...rest: StartRest<T>): Promise<Server<T>> {
-  return startServer(ctx, def, rest[0] ?? [], rest[1] ?? {}, true) as Promise<Server<T>>;
+export function startLink<T extends ServerTypes>(ctx: Ctx, def: ServerDefinition<T>, ...rest: StartRest<T>): Promise<StartResultOf<T>> {
+  return startServer(ctx, def, rest[0] ?? [], rest[1] ?? {}, true) as Promise<StartResultOf<T>>;
 }
 
 /** @internal the start handshake, shared with supervisors (which start children by key). */
-export async function startServer(ctx: Ctx, def: Definition, args: unknown[], options: StartOptions, link: boolean): Promise<AnyPid> {
+export async function startServer(ctx: Ctx, def: Definition, args: unknown[], options: StartOptions, link: boolean): Promise<AnyPid | Ignored> {
   if (!isServerDefinition(def)) {
     throw new BeamError('ERR_INVALID_ARGUMENT', `GenServer.start needs a definition made with GenServer.define(import.meta.url, name, callbacks), got ${describe(def)}`);
   }
   if (!Array.isArray(args)) throw new BeamError('ERR_INVALID_ARGUMENT', `GenServer.start(ctx, def, args): args must be an array, got ${describe(args)}`);
   const timeout = checkTimeout(options.timeout);
-  const tag = ctx.makeRef();
-  const boot: Boot = { $gen: 'boot', starter: ctx.self, tag, parent: link ? ctx.self : undefined };
+  // The ack comes through an alias: if the start times out, a late ack is dropped on arrival.
+  const alias = ctx.alias({ reply: true });
+  const tag = alias.$alias;
+  const boot: Boot = { $gen: 'boot', starter: ctx.self, tag, parent: link ? ctx.self : undefined, alias: true };
   const viaName = isViaName(options.name) ? options.name : undefined;
   // Monitored (and linked) from birth: a monitor set after the spawn could find the server
   // already dead on another scheduler and produce a `noproc` DOWN that overtakes its ack.
-  const [pid, ref] = ctx.spawnWith(def, [boot, ...args] as never, { link, name: viaName ? undefined : (options.name as string | undefined), monitor: true });
+  const [pid, ref] = ctx.spawnWith(def, [boot, ...args] as never, { link, name: viaName ? undefined : (options.name as string | undefined), monitor: true, placement: options.placement, scheduler: options.scheduler });
   if (viaName) await registerVia(ctx, viaName, pid, ref, link);
   const msg = await ctx.receive((m) => isAckFor(m, tag) || isDownFor(m, ref), timeout);
+  ctx.unalias(alias);
   if (msg === TIMEOUT) {
     if (link) ctx.unlink(pid);
     ctx.exit(pid, 'kill');
@@ -90,6 +101,8 @@ export async function startServer(ctx: Ctx, def: Definition, args: unknown[], op
     if (msg.ok) return pid;
     if (link) ctx.unlink(pid);
     await flushExit(ctx, pid);
+    // `init` chose not to run (OTP's `ignore`): not a failure; the server exits `normal`.
+    if (msg.ignore) return { ignore: true };
     throw new ExitError('ERR_INIT_FAILED', `${def.name} failed to start: ${formatReason(msg.reason)}`, msg.reason);
   }
   // It died before it could unlink: its EXIT must not reach a trapping starter (OTP's
@@ -129,7 +142,7 @@ async function registerVia(ctx: Ctx, name: ViaName, pid: AnyPid, ref: number, li
  * Calls from one process are sequential (each waits in a selective receive that leaves other
  * messages in the mailbox). Failure modes, each an ExitError with `reason`:
  * - no reply within `timeout` ms (default 5000) -> ERR_CALL_TIMEOUT, reason `timeout` (a late
- *   reply is dropped if the caller is a GenServer; a coroutine finds it in its mailbox);
+ *   reply is dropped on arrival: the call waits on an alias that it deactivates when it gives up);
  * - the server is not alive, or no process has that name -> ERR_NOPROC, reason `noproc`;
  * - the server exited before it replied -> ERR_CALL_EXIT with its exit reason.
  */
@@ -139,22 +152,33 @@ export function call<C extends object, K extends keyof C & string>(
   request: { type: K } & FieldsOf<C[K]>,
   timeout?: number,
 ): Promise<ReplyOfMethod<C[K]>>;
-/** An untyped call: a server defined without `calls`, a plain pid, or a plain name. */
-export function call(ctx: Ctx, server: ServerRef<{ calls?: undefined }>, request: unknown, timeout?: number): Promise<unknown>;
+/**
+ * An untyped call: a server defined without `calls` (it takes any request), a plain pid, or a
+ * plain name. Generic, so a server typed with other fields (`state`, `cast`, ...) but no `calls`
+ * matches too; a server with `calls` gets `never` here and must use the typed form above.
+ */
+export function call<T extends ServerTypes>(ctx: Ctx, server: ServerRef<T>, request: UntypedRequest<T>, timeout?: number): Promise<unknown>;
 export async function call(ctx: Ctx, server: unknown, request: unknown, timeout: number = 5000): Promise<unknown> {
   const ms = checkTimeout(timeout);
-  const pid = await resolveAsync(ctx, server, 'call');
+  // Not `await` for a pid or a name: the monitor and the request go out in the caller's own step.
+  const pid = isViaName(server) ? await resolveVia(ctx, server) : resolve(ctx, server, 'call');
   if (pid === ctx.self) {
     throw new BeamError('ERR_INVALID_ARGUMENT', `process ${pidToString(pid)} called itself: it would wait forever for its own reply; run the code directly instead`);
   }
   const ref = ctx.monitor(pid);
+  // The reply comes through an alias (as OTP 24's gen_server:call): once this call gives up,
+  // a reply that still comes is dropped on arrival instead of landing in the mailbox.
+  const alias = ctx.alias({ reply: true });
+  const tag = alias.$alias;
   try {
-    ctx.send(pid, { $gen: 'call', from: { pid: ctx.self, tag: ref }, request });
+    ctx.send(pid, { $gen: 'call', from: { pid: ctx.self, tag, alias: true }, request });
   } catch (err) {
+    ctx.unalias(alias);
     ctx.demonitor(ref, { flush: true });
     throw err;
   }
-  const msg = await ctx.receive((m) => isReplyTo(m, ref) || isDownFor(m, ref), ms);
+  const msg = await ctx.receive((m) => isReplyTo(m, tag) || isDownFor(m, ref), ms);
+  ctx.unalias(alias);
   if (msg === TIMEOUT) {
     ctx.demonitor(ref, { flush: true });
     throw new ExitError(
@@ -163,7 +187,7 @@ export async function call(ctx: Ctx, server: unknown, request: unknown, timeout:
       'timeout',
     );
   }
-  if (isReplyTo(msg, ref)) {
+  if (isReplyTo(msg, tag)) {
     ctx.demonitor(ref, { flush: true });
     return msg.reply;
   }
@@ -177,7 +201,7 @@ export async function call(ctx: Ctx, server: unknown, request: unknown, timeout:
  * fails: a dead server or an unregistered name just loses the message.
  */
 export function cast<T extends ServerTypes>(ctx: Ctx, server: ServerRef<T>, request: CastOf<T>): void {
-  if (isViaName(server)) return via().forward(ctx, server, { $gen: 'cast', request });
+  if (isViaName(server)) return ctx.send(server, { $gen: 'cast', request } as never);
   const pid = typeof server === 'string' ? ctx.whereis(server) : server;
   if (pid === undefined) return;
   ctx.send(pid, { $gen: 'cast', request });
@@ -204,7 +228,7 @@ export function reply<R>(ctx: Ctx, from: From<R>, value: NoInfer<R>): void {
  */
 export async function stop(ctx: Ctx, server: ServerRef<any> | Pid<any>, reason: ExitReason = 'normal', timeout?: number): Promise<void> {
   const ms = checkTimeout(timeout);
-  const pid = await resolveAsync(ctx, server, 'stop');
+  const pid = isViaName(server) ? await resolveVia(ctx, server) : resolve(ctx, server, 'stop');
   const ref = ctx.monitor(pid);
   ctx.send(pid, { $gen: 'stop', reason });
   const msg = await ctx.receive((m) => isDownFor(m, ref), ms);
@@ -237,9 +261,8 @@ export function named<T extends ServerTypes>(name: string): ServerName<T> {
   return name as ServerName<T>;
 }
 
-/** A pid, a registered name, or a via name (looked up in its registry) to a pid; ERR_NOPROC if nobody has the name. */
-async function resolveAsync(ctx: Ctx, server: unknown, what: string): Promise<AnyPid> {
-  if (!isViaName(server)) return resolve(ctx, server, what);
+/** The pid a via name names (looked up in its registry); ERR_NOPROC if nobody holds the key. */
+async function resolveVia(ctx: Ctx, server: ViaName): Promise<AnyPid> {
   const pid = await via().whereis(ctx, server);
   if (pid === undefined) throw noproc(server, undefined);
   return pid;

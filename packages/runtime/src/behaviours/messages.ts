@@ -6,12 +6,24 @@ import type { ExitReason } from '../reasons.js';
  * they are. Every one carries a `$gen` tag, so a server can tell them from the plain messages
  * it hands to `handleInfo`.
  */
-export type GenMessage = CallMessage | CastMessage | StopMessage | ReplyMessage | AckMessage;
+export type GenMessage = CallMessage | CastMessage | StopMessage | ReplyMessage | AckMessage | ContinueMessage;
+
+/**
+ * A `continue` a callback returned, waiting at the front of the server's own mailbox: the
+ * server runs handleContinue as its next step, before any other message, and between the two
+ * it is idle (so it can move to another scheduler, see gen-server-loop.ts).
+ */
+export interface ContinueMessage {
+  readonly $gen: 'continue';
+  readonly arg: unknown;
+}
 
 /** Who is waiting for a call's reply: the caller's pid and the call's unique tag. */
 export interface FromData {
   readonly pid: AnyPid;
   readonly tag: Ref;
+  /** `tag` is an alias of `pid` (GenServer.call's): the reply goes through it, so a late one is dropped. */
+  readonly alias?: boolean;
 }
 
 export interface CallMessage {
@@ -40,7 +52,7 @@ export interface ReplyMessage {
 /** From a starting server to its starter, once `init` has returned (or failed). */
 export type AckMessage =
   | { readonly $gen: 'ack'; readonly tag: Ref; readonly ok: true }
-  | { readonly $gen: 'ack'; readonly tag: Ref; readonly ok: false; readonly reason: ExitReason };
+  | { readonly $gen: 'ack'; readonly tag: Ref; readonly ok: false; readonly reason: ExitReason; readonly ignore?: true };
 
 /** The first start argument of every server: who to acknowledge, and who its parent is. */
 export interface Boot {
@@ -49,6 +61,8 @@ export interface Boot {
   readonly tag: Ref;
   /** The process that linked to it at start (startLink): its EXIT makes the server terminate. */
   readonly parent: AnyPid | undefined;
+  /** `tag` is an alias of `starter`: the ack goes through it, so one after a start timeout is dropped. */
+  readonly alias?: boolean;
 }
 
 export function isGenMessage(msg: unknown): msg is GenMessage {

@@ -5,7 +5,7 @@ import type { AnyPid, Pid } from '../pid.js';
 import { formatReason, type ExitReason } from '../reasons.js';
 import type { ChildSpec } from './child-spec.js';
 import { ExitError } from './errors.js';
-import { call, cast } from './gen-server.js';
+import { call } from './gen-server.js';
 import { isDownFor, isReplyTo } from './messages.js';
 import { keyId, partition, type Entry, type PartitionCalls } from './registry-partition.js';
 import { childSpec as supervisorChildSpec, startLink as startSupervisor } from './supervisor.js';
@@ -274,15 +274,15 @@ function checkSpec<R extends RegistrySpec>(registry: R, where: string): R {
   return registry;
 }
 
-// Via names resolve through here (see via.ts). A `cast` by via name goes through the key's
-// partition, which forwards it: a cast never waits, and a lost cast is a cast's normal fate.
+// Via names resolve through here (see via.ts). `ctx.send` and `GenServer.cast` by via name go
+// through the key's partition, which forwards the message: they never wait, so they cannot look up first.
 installViaResolver({
   whereis: resolveVia,
   register: (ctx, name, pid) => registerPid(ctx, name.via, name.key, pid, undefined, 'start'),
-  forward: (ctx, name, msg) => {
-    const target = ctx.whereis(partitionName(name.via, partitionFor(name.via, name.key, 0)));
-    if (target !== undefined) cast(ctx, target, { forward: { key: name.key, msg } });
-  },
+  forwarding: (name, msg) => ({
+    partition: partitionName(name.via, partitionFor(name.via, name.key, 0)),
+    msg: { $gen: 'cast', request: { forward: { key: name.key, msg } } },
+  }),
 });
 
 export { partition as partitionDefinition };

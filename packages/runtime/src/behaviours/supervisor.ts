@@ -1,4 +1,5 @@
 import { BeamError, describe, type BeamErrorCode } from '../errors.js';
+import { loadDefinition, type Definition } from '../definition.js';
 import { pidToString, type AnyPid, type Pid } from '../pid.js';
 import { formatReason, isExitMessage, isShutdown, type ExitReason } from '../reasons.js';
 import type { Context } from '../context.js';
@@ -7,8 +8,9 @@ import { call, define as defineServer, startServer, stop as stopServer } from '.
 import { toChildData, type ChildSpec, type ChildSpecData, type RestartType, type Shutdown } from './child-spec.js';
 import { report, reportName, startChildProcess, stopChild } from './child-process.js';
 import { countRestart, intensityOf } from './restart-intensity.js';
+import { markSupervisor } from './supervisor-view.js';
 import type { Awaitable } from './async.js';
-import type { CallResult, NoReplyResult, ServerCallbacks, ServerContext, ServerDefinition } from './gen-server-types.js';
+import type { CallResult, ChildStartResult, Ignored, NoReplyResult, ServerCallbacks, ServerContext, ServerDefinition } from './gen-server-types.js';
 import type { ChildCounts, ChildInfo, RefusalReason, Strategy, SupervisorOptions, SupervisorRef } from './supervisor-types.js';
 
 /**
@@ -43,6 +45,8 @@ export interface SupervisorFlags {
 interface Child {
   spec: ChildSpecData;
   pid: number | undefined | 'restarting';
+  /** Times it was restarted, for observers. */
+  restarts?: number;
 }
 
 interface SupState extends SupervisorFlags {
@@ -57,6 +61,7 @@ interface SupState extends SupervisorFlags {
 type Request =
   | { type: 'which' }
   | { type: 'count' }
+  | { type: 'spec'; id: string }
   | { type: 'start'; spec: ChildSpecData }
   | { type: 'terminate'; id: string }
   | { type: 'restart'; id: string }
@@ -107,6 +112,7 @@ export const definition: ServerDefinition<SupTypes<[children: ChildSpecData[], f
   'supervisor',
   callbacks((_ctx, children: ChildSpecData[], flags: SupervisorFlags) => ({ children, flags })),
 );
+markSupervisor(definition.key, 'supervisor');
 
 /**
  * A supervisor module, as Elixir's `use Supervisor`: `init` runs in the supervisor process and
@@ -120,7 +126,7 @@ export function define<A extends unknown[] = []>(
 ): ServerDefinition<SupTypes<A>> {
   if (typeof init !== 'function') throw new BeamError('ERR_INVALID_ARGUMENT', `Supervisor.define(${JSON.stringify(name)}) needs an init function returning { children, options }`);
   const where = `supervisor ${name}`;
-  return defineServer<SupTypes<A>>(
+  const def = defineServer<SupTypes<A>>(
     moduleUrl,
     name,
     callbacks(async (ctx, ...args: A) => {
@@ -129,6 +135,8 @@ export function define<A extends unknown[] = []>(
       return { children, flags };
     }),
   );
+  markSupervisor(def.key, 'supervisor');
+  return def;
 }
 
 // ---- the API --------------------------------------------------------------------------------
@@ -199,12 +207,25 @@ export function countChildren(ctx: Ctx, sup: SupervisorRef): Promise<ChildCounts
 }
 
 /**
+ * The spec of the child `id`, as OTP's `supervisor:get_childspec`: with every default filled
+ * in, and its definition loaded, so it can be given to `startChild` again. ExitError
+ * ERR_SUPERVISOR `not_found` naming the id if no child has it.
+ */
+export async function getChildSpec(ctx: Ctx, sup: SupervisorRef, id: string): Promise<ChildSpec> {
+  const data = (await request(ctx, sup, { type: 'spec', id: checkId(id, 'getChildSpec') })) as ChildSpecData;
+  const start = { def: await loadDefinition(data.start.key), args: data.start.args, name: data.start.regName };
+  return { id: data.id, start, restart: data.restart, shutdown: data.shutdown, type: data.type };
+}
+
+/**
  * Adds a child and starts it; resolves with its pid. ExitError ERR_SUPERVISOR if the id is
  * taken (reason `{ already_started: pid }` or `already_present`), ERR_INIT_FAILED with the
- * child's reason if it fails to start (then it is not added).
+ * child's reason if it fails to start (then it is not added). A child whose `init` returns
+ * `{ ignore: true }`: resolves with `{ ignore: true }`, and the spec is kept with no pid
+ * (not for a temporary child), as OTP.
  */
-export function startChild(ctx: Ctx, sup: SupervisorRef, spec: ChildSpec): Promise<AnyPid> {
-  return request(ctx, sup, { type: 'start', spec: toChildData(spec, 'Supervisor.startChild') }) as Promise<AnyPid>;
+export function startChild<D extends Definition>(ctx: Ctx, sup: SupervisorRef, spec: ChildSpec<D>): Promise<ChildStartResult<D>> {
+  return request(ctx, sup, { type: 'start', spec: toChildData(spec as ChildSpec, 'Supervisor.startChild') }) as Promise<ChildStartResult<D>>;
 }
 
 /**
@@ -215,9 +236,9 @@ export async function terminateChild(ctx: Ctx, sup: SupervisorRef, id: string): 
   await request(ctx, sup, { type: 'terminate', id: checkId(id, 'terminateChild') });
 }
 
-/** Starts a terminated child again; resolves with its new pid. ERR_SUPERVISOR `running`, `restarting` or `not_found`; ERR_INIT_FAILED if it fails to start. */
-export function restartChild(ctx: Ctx, sup: SupervisorRef, id: string): Promise<AnyPid> {
-  return request(ctx, sup, { type: 'restart', id: checkId(id, 'restartChild') }) as Promise<AnyPid>;
+/** Starts a terminated child again; resolves with its new pid (or `{ ignore: true }` if its `init` ignored the start). ERR_SUPERVISOR `running`, `restarting` or `not_found`; ERR_INIT_FAILED if it fails to start. */
+export function restartChild(ctx: Ctx, sup: SupervisorRef, id: string): Promise<AnyPid | Ignored> {
+  return request(ctx, sup, { type: 'restart', id: checkId(id, 'restartChild') }) as Promise<AnyPid | Ignored>;
 }
 
 /** Removes a terminated child's spec. ERR_SUPERVISOR `running`, `restarting` or `not_found`. */
@@ -267,8 +288,9 @@ function prepare(children: readonly ChildSpec[] | undefined, options: Supervisor
 async function startInOrder(ctx: ServerContext, state: SupState, list: Child[]): Promise<{ child: Child; reason: ExitReason } | undefined> {
   for (const child of list) {
     const out = await startChildProcess(ctx, child.spec);
-    if ('ok' in out) {
-      child.pid = out.ok;
+    if (!('error' in out)) {
+      // An ignored child keeps its spec, with no pid (as OTP).
+      child.pid = 'ok' in out ? out.ok : undefined;
       continue;
     }
     report(ctx, state.name, 'start_error', { id: child.spec.id, pid: undefined }, out.error);
@@ -325,7 +347,10 @@ async function restart(ctx: ServerContext, state: SupState, child: Child, deadPi
     if (other.spec.restart === 'temporary') remove(state, other);
   }
   const again = group.filter((c) => c === child || c.spec.restart !== 'temporary');
-  for (const c of again) c.pid = undefined;
+  for (const c of again) {
+    c.pid = undefined;
+    c.restarts = (c.restarts ?? 0) + 1;
+  }
   const failed = await startInOrder(ctx, state, again);
   if (failed) {
     failed.child.pid = 'restarting';
@@ -352,6 +377,10 @@ async function onCall(ctx: ServerContext, req: Request, state: SupState): Promis
       return done({ ok: state.children.map((c) => childInfo(c)) });
     case 'count':
       return done({ ok: countOf(state.children) });
+    case 'spec': {
+      const child = find(req.id);
+      return child ? done({ ok: child.spec }) : notFound(req.id);
+    }
     case 'start': {
       const spec = req.spec;
       const existing = find(spec.id);
@@ -367,6 +396,11 @@ async function onCall(ctx: ServerContext, req: Request, state: SupState): Promis
       }
       const out = await startChildProcess(ctx, spec);
       if ('error' in out) return done(initFailed(spec.id, out.error));
+      if ('ignore' in out) {
+        // As OTP: the spec is kept with no pid, except a temporary child's (it could never run).
+        if (spec.restart !== 'temporary') state.children.push({ spec, pid: undefined });
+        return done({ ok: out });
+      }
       state.children.push({ spec, pid: out.ok });
       return done({ ok: out.ok });
     }
@@ -394,6 +428,7 @@ async function onCall(ctx: ServerContext, req: Request, state: SupState): Promis
       }
       const out = await startChildProcess(ctx, child.spec);
       if ('error' in out) return done(initFailed(req.id, out.error));
+      if ('ignore' in out) return done({ ok: out });
       child.pid = out.ok;
       return done({ ok: out.ok });
     }

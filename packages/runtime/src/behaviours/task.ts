@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { TIMEOUT, type Context } from '../context.js';
 import { assertDefinition, defineProcess, loadDefinition, lookupDefinition, type Definition, type ArgsOf, type ProcessDefinition, type ResultOf } from '../definition.js';
 import { BeamError, checkTimeout, describe } from '../errors.js';
-import { pidToString, type AnyPid, type Pid, type Ref } from '../pid.js';
+import { pidToString, type Alias, type AnyPid, type Pid, type Ref } from '../pid.js';
 import { formatReason, type ExitReason } from '../reasons.js';
 import { chain, isPromiseLike, type Awaitable } from './async.js';
 import { flushExit } from './gen-server.js';
@@ -61,6 +61,8 @@ export interface Task<R = unknown> {
   readonly ref: Ref;
   /** The process that started the task, the only one that receives its result. */
   readonly owner: AnyPid;
+  /** The owner's alias the result comes through (deactivated once the owner is done with the task). */
+  readonly alias?: Alias;
   readonly [resultType]?: R;
 }
 
@@ -88,15 +90,15 @@ export type TaskResult<D> = Awaited<ResultOf<D>>;
  * The wrapper every task runs in: loads the user's definition by key, runs it, sends the
  * result to `owner`. Defined at the top level, so every thread that loads this module has it.
  */
-const runner = defineProcess(import.meta.url, 'task', (ctx: Context<unknown>, owner: AnyPid, key: string, args: unknown[]): Awaitable<void> => runTask(ctx, owner, key, args));
+const runner = defineProcess(import.meta.url, 'task', (ctx: Context<unknown>, owner: AnyPid | Alias, key: string, args: unknown[]): Awaitable<void> => runTask(ctx, owner, key, args));
 
 /** @internal a task's work: run the definition `key` and send the result to `owner` (Task.Supervisor's tasks too). */
-export function runTask(ctx: Context<unknown>, owner: AnyPid, key: string, args: unknown[]): Awaitable<void> {
+export function runTask(ctx: Context<unknown>, owner: AnyPid | Alias, key: string, args: unknown[]): Awaitable<void> {
   const def = lookupDefinition(key);
   return def ? runBody(ctx, def, owner, args) : loadDefinition(key).then((loaded) => runBody(ctx, loaded, owner, args));
 }
 
-function runBody(ctx: Context<unknown>, def: Definition, owner: AnyPid, args: unknown[]): Awaitable<void> {
+function runBody(ctx: Context<unknown>, def: Definition, owner: AnyPid | Alias, args: unknown[]): Awaitable<void> {
   if (def.kind !== 'process') throw notAProcess(def, 'a task');
   return chain(def.body(ctx, ...args), (value: unknown) => {
     ctx.send(owner, { $task: 'result', pid: ctx.self, value });
@@ -112,8 +114,11 @@ function runBody(ctx: Context<unknown>, def: Definition, owner: AnyPid, args: un
  */
 export function async<D extends TaskDefinition>(ctx: Ctx, def: D, ...args: ArgsOf<D>): Task<TaskResult<D>> {
   checkTaskDefinition(def, 'Task.async');
-  const [pid, ref] = ctx.spawnLinkMonitor(runner, ctx.self, def.key, args);
-  return { pid: pid as Pid<never>, ref, owner: ctx.self };
+  // The result comes through an alias: once the owner is done with the task (its outcome
+  // taken, or shut down), a result still on its way is dropped on arrival.
+  const alias = ctx.alias();
+  const [pid, ref] = ctx.spawnLinkMonitor(runner, alias, def.key, args);
+  return { pid: pid as Pid<never>, ref, owner: ctx.self, alias };
 }
 
 /**
@@ -395,6 +400,7 @@ async function receiveOutcome(ctx: Ctx, task: Task<unknown>, ms: number): Promis
   const { pid, ref } = task;
   const msg = await ctx.receive((m) => isTaskResultFrom(m, pid) || isDownFor(m, ref), ms);
   if (msg === TIMEOUT) return undefined;
+  if (task.alias) ctx.unalias(task.alias);
   if (isTaskResultFrom(msg, pid)) {
     await forget(ctx, pid, ref);
     return { ok: msg.value };

@@ -45,8 +45,11 @@ export interface ViaResolver {
   whereis(ctx: Ctx, name: ViaName): Promise<AnyPid | undefined>;
   /** Registers `pid` under the name (linking it to the registry); ERR_NAME_TAKEN if another live process holds it. */
   register(ctx: Ctx, name: ViaName, pid: AnyPid): Promise<void>;
-  /** Sends `msg` to the holder of the name through the registry, without waiting; lost if nobody holds it. */
-  forward(ctx: Ctx, name: ViaName, msg: unknown): void;
+  /**
+   * How to send `msg` to the holder of the name without waiting: the registered name of the
+   * key's partition and the message that makes it forward `msg` (lost if nobody holds the key).
+   */
+  forwarding(name: ViaName, msg: unknown): { partition: string; msg: unknown };
 }
 
 let resolver: ViaResolver | undefined;

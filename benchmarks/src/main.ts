@@ -22,9 +22,10 @@ import { microSuite } from './suites/micro.js';
 import { workerPoolSuite } from './suites/worker-pool.js';
 import { transferSuite } from './suites/transfer.js';
 import { observerSuite } from './suites/observer.js';
+import { distributionSuite } from './suites/distribution.js';
 import { erlangInstalled, erlangSuite } from './suites/erlang.js';
 
-const SUITES: Suite[] = [cpuSuite, workerPoolSuite, savinaSuite, messagingSuite, spawnMemorySuite, microSuite, transferSuite, observerSuite, erlangSuite];
+const SUITES: Suite[] = [cpuSuite, workerPoolSuite, savinaSuite, messagingSuite, spawnMemorySuite, microSuite, transferSuite, observerSuite, distributionSuite, erlangSuite];
 
 interface Args {
   quick: boolean;

@@ -61,6 +61,9 @@ export function evaluateTargets(all: readonly Measurement[], cores: number, erla
   absolute('memory per idle coroutine', '<= 1 KB', find('memory idle coroutine', 'thread'), (v) => v <= 1024, (v) => `${v.toFixed(0)} B`);
   ratio('cross-thread stream vs raw batched postMessage', '>= 50%', 0.5, find('cross-thread stream', vmN), find('cross-thread stream', 'raw x256'), '%');
   ratio('cross-thread ping-pong vs raw postMessage', '>= 1.0x', 1.0, find('cross-thread ping-pong', vmN), find('cross-thread ping-pong', 'raw'));
+  if (all.some((m) => m.workload === 'remote stream')) {
+    ratio('remote stream: beamjs vs the raw NATS client', '>= 50%', 0.5, find('remote stream', 'beamjs'), find('remote stream', 'raw nats'), '%');
+  }
 
   // Issue 11: programs that communicate get faster with more cores, and beat Erlang/OTP.
   const otp = (target: string, goal: string, min: number, a: Measurement | undefined, b: Measurement | undefined): void => {

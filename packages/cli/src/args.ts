@@ -44,6 +44,8 @@ export interface RunOptions {
   logFormat: 'text' | 'json';
   /** The web observer, if asked for. */
   observe?: ObserveFlags;
+  /** Join a cluster (--node, --cluster): this node's name and the NATS URL. */
+  cluster?: { node: string; url: string };
 }
 
 const SCRIPT_FLAGS_HINT = 'arguments for the script go after --, as in: beamjs run script.ts -- --flag value';
@@ -52,6 +54,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
   const positionals: string[] = [];
   const passThrough: string[] = [];
   let schedulers: number | undefined;
+  let node: string | undefined;
+  let clusterUrl: string | undefined;
   let stats: StatsMode = 'off';
   let top = false;
   let quiet = false;
@@ -139,6 +143,12 @@ export function parseCommandLine(argv: readonly string[]): Command {
         schedulers = parseSchedulers(value('--schedulers needs a number, as in --schedulers 4'));
         break;
       }
+      case '--node':
+        node = value('--node needs this node\'s name in the cluster, as in --node a --cluster nats://127.0.0.1:4222');
+        break;
+      case '--cluster':
+        clusterUrl = value('--cluster needs the NATS server URL, as in --cluster nats://127.0.0.1:4222 (credentials: nats://user:pass@host:4222)');
+        break;
       default:
         throw new UsageError(`unknown option '${name}' (see beamjs --help; ${SCRIPT_FLAGS_HINT})`);
     }
@@ -157,7 +167,11 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (quiet && stats !== 'off') throw new UsageError('--quiet turns the stats off: use --quiet or --stats, not both');
   if (quiet && top) throw new UsageError('--quiet turns the live view off: use --quiet or --top, not both');
   if (quiet && logLevel !== undefined) throw new UsageError('--quiet turns the reports off: use --quiet or --log-level, not both');
-  return { kind: 'run', options: { script, args: [...rest, ...passThrough], schedulers, stats, top, quiet, logLevel: logLevel ?? 'info', logFormat, ...(observe ? { observe } : {}) } };
+  if ((node === undefined) !== (clusterUrl === undefined)) {
+    throw new UsageError('--node and --cluster go together: a node needs a cluster to join and a name in it, as in --node a --cluster nats://127.0.0.1:4222');
+  }
+  const cluster = node !== undefined && clusterUrl !== undefined ? { cluster: { node, url: clusterUrl } } : {};
+  return { kind: 'run', options: { script, args: [...rest, ...passThrough], schedulers, stats, top, quiet, logLevel: logLevel ?? 'info', logFormat, ...(observe ? { observe } : {}), ...cluster } };
 }
 
 /** A whole number >= 1, written as plain digits ("4", not "4.0", "0x4" or " 4"). */

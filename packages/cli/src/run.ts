@@ -25,8 +25,10 @@ export async function runScript(options: RunOptions): Promise<number> {
 
   let vm: VM;
   try {
-    vm = await startVM({ schedulers: options.schedulers, modules: [script.url, EXIT_CODE_MODULE], onReport: reporter.onReport });
+    const cluster = options.cluster ? { node: options.cluster.node, cluster: options.cluster.url } : {};
+    vm = await startVM({ schedulers: options.schedulers, modules: [script.url, EXIT_CODE_MODULE], onReport: reporter.onReport, ...cluster });
   } catch (err) {
+    if (err instanceof BeamError && err.code === 'ERR_INVALID_OPTION' && options.cluster && !/schedulers/.test(err.message)) throw new UsageError(err.message);
     if (err instanceof BeamError && err.code === 'ERR_INVALID_OPTION') {
       throw new UsageError(`--schedulers ${String(options.schedulers)}: ${err.message}`);
     }

@@ -11,6 +11,9 @@ processes main spawns can run on any core. TypeScript runs as is, with no build 
 
 Options:
   --schedulers <n>  scheduler threads (default: one per core; 1 is allowed)
+  --node <name> --cluster <url>
+                    join a cluster of nodes over NATS as <name> (unique among the live
+                    nodes); <url> may carry credentials: nats://user:pass@host:4222
   --stats           print a table of per-scheduler statistics at exit (on stderr)
   --stats=json      print the statistics as one line of JSON, the last line of stdout
   --top             a live view while it runs: utilization, run queues, processes,

@@ -129,6 +129,31 @@ export interface Context<Msg = unknown> {
   processInfo(pid?: AnyPid): ProcessInfo | undefined;
   /** Hands an event to the runtime's report sink (how supervisors log their reports). */
   report(event: RuntimeEvent): void;
+
+  // ---- distribution (a VM started with `{ node, cluster }`; see the scheduler README) ----------
+  /** This node's name (`'nonode@nohost'` without a cluster, as Erlang says). */
+  node(): string;
+  /** The names of the other nodes up now (none without a cluster). */
+  nodes(): string[];
+  /** The node a pid lives on, if known. */
+  nodeOf(pid: AnyPid): string | undefined;
+  /** `{ type: 'nodedown', node }` arrives once when `node` goes down (at once if it is not up), as Erlang's `monitor_node`. */
+  monitorNode(node: string): void;
+  /** From now on, a `{ type: 'nodeup' | 'nodedown', node }` for every node that comes up or goes down (Erlang's `net_kernel:monitor_nodes`). */
+  monitorNodes(): void;
+  /**
+   * Spawns `def` on node `node`, which loads its module by its path relative to the project
+   * root (both nodes run the same code). Rejects with a clear error if that node is down or
+   * cannot load it.
+   */
+  spawnOn<D extends Definition>(node: string, def: D, ...args: ArgsOf<D>): Promise<Pid<MessageOf<D>>>;
+  /** `spawnOn` with `{ link, monitor }` (with `monitor: true` it resolves to `[pid, ref]`). */
+  spawnOnWith<D extends Definition>(node: string, def: D, args: ArgsOf<D>, options: { link?: boolean; monitor: true }): Promise<[Pid<MessageOf<D>>, Ref]>;
+  spawnOnWith<D extends Definition>(node: string, def: D, args: ArgsOf<D>, options?: { link?: boolean; monitor?: false }): Promise<Pid<MessageOf<D>>>;
+  /** Registers `pid` (default: this process) under a cluster-wide name; false if another live process holds it. Released when the process or its node dies. */
+  registerGlobal(name: string, pid?: AnyPid): Promise<boolean>;
+  unregisterGlobal(name: string): Promise<void>;
+  whereisGlobal<M = unknown>(name: string): Promise<Pid<M> | undefined>;
 }
 
 // ---- definitions: the code a process runs (defined and found in definition.ts) ----------------

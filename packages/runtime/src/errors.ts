@@ -30,7 +30,11 @@ export type BeamErrorCode =
   | 'ERR_QUEUE_FULL'
   | 'ERR_TSX_MISSING'
   | 'ERR_VM_IN_SCHEDULER'
-  | 'ERR_SCHEDULER_DOWN';
+  | 'ERR_SCHEDULER_DOWN'
+  | 'ERR_NODE_NAME_TAKEN'
+  | 'ERR_NO_CLUSTER'
+  | 'ERR_NOCONNECTION'
+  | 'ERR_CLUSTER';
 
 export class BeamError extends Error {
   readonly code: BeamErrorCode;

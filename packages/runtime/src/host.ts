@@ -1,5 +1,5 @@
 import type { Signal } from './signals.js';
-import type { Definition, Placement } from './context.js';
+import type { Context, Definition, Placement } from './context.js';
 import type { RuntimeEvent } from './events.js';
 import type { TimerCells } from './timer-cells.js';
 
@@ -42,6 +42,21 @@ export interface NameRegistry {
 }
 
 /**
+ * Distribution (a VM started with a cluster; @beamjs/scheduler's cluster/): what a process's
+ * `ctx.node()`, `ctx.spawnOn`, `ctx.registerGlobal`... do. Absent on a VM without a cluster.
+ */
+export interface ClusterHooks {
+  node(): string;
+  nodes(): string[];
+  nodeOf(pid: number): string | undefined;
+  monitorNode(ctx: Context<any>, node: string, all: boolean): void;
+  spawnOn(ctx: Context<any>, node: string, def: Definition, args: unknown[], options: { link?: boolean; monitor?: boolean }): Promise<number | [number, number]>;
+  registerGlobal(ctx: Context<any>, name: string, pid: number): Promise<boolean>;
+  unregisterGlobal(ctx: Context<any>, name: string): Promise<void>;
+  whereisGlobal(ctx: Context<any>, name: string): Promise<number | undefined>;
+}
+
+/**
  * The runtime runs processes on one thread. Everything that depends on where the other
  * processes live goes through its host: the single-thread host in this package, or a
  * scheduler thread's host in @beamjs/scheduler.
@@ -52,6 +67,8 @@ export interface Host {
   /** How many schedulers a `scheduler` spawn option may name (1 when absent). */
   readonly schedulerCount?: number;
   readonly names: NameRegistry;
+  /** Distribution, when the VM is a cluster node. */
+  readonly cluster?: ClusterHooks;
   /** The VM's timer cells, shared by its threads (default: a table of this thread's own). */
   readonly timerCells?: TimerCells;
   allocatePid(): number;

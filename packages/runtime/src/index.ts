@@ -1,4 +1,4 @@
-export { type Pid, type AnyPid, type Ref, type Dest, type Alias, isAlias, isPid, checkPid, MAX_PID, pidToString, slotOf, generationOf, makePid, SLOT_SPACE } from './pid.js';
+export { type Pid, type AnyPid, type Ref, type Dest, type Alias, isAlias, isPid, checkPid, MAX_PID, pidToString, slotOf, generationOf, makePid, SLOT_SPACE, creationOf, CREATION_UNIT, MAX_CREATION, GENERATION_SPACE } from './pid.js';
 export { BeamError, UncloneableError, type BeamErrorCode, checkTimeout } from './errors.js';
 export { MAX_MESSAGE_DEPTH, deepCopy, deepCopyTransferring, isCloneable } from './copy.js';
 export {
@@ -33,7 +33,7 @@ export {
 } from './reasons.js';
 export type { ProcessInfo, ProcessStatus } from './info.js';
 export type { Signal, SignalKind } from './signals.js';
-export type { Host, SpawnJob, RuntimeEvent, NameRegistry } from './host.js';
+export type { Host, SpawnJob, RuntimeEvent, NameRegistry, ClusterHooks } from './host.js';
 export { ProcessExit } from './process.js';
 export { Runtime, type RuntimeOptions, type RuntimeStats, type MigratingProcess } from './runtime.js';
 export { createRuntime, type SingleThreadOptions } from './single-thread.js';

@@ -62,6 +62,12 @@ export class Mailbox {
     return msg;
   }
 
+  /** Gives up the storage past what it holds now (slack left by a burst that was taken). */
+  compact(): void {
+    this.items = this.items.slice(this.head);
+    this.head = 0;
+  }
+
   toArray(): unknown[] {
     return this.items.slice(this.head);
   }

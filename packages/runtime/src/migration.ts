@@ -23,6 +23,8 @@ export interface MigratingProcess {
   registeredName: string | undefined;
   handled: number;
   parent: number | undefined;
+  /** Refs of the `sendAfter` timers aimed at it (on any thread): cancelled when it exits. */
+  timers?: Ref[];
 }
 
 /** Moving an idle actor off this thread, and installing one that moved here. */
@@ -45,6 +47,9 @@ export class Migration {
     if (!proc || !proc.isActor || proc.busy || proc.waiter || (proc.status !== 'waiting' && proc.status !== 'runnable') || proc.next === Next.Start) {
       return undefined;
     }
+    // Its timers stay on this thread (they find it by pid when they fire); it takes their refs,
+    // to cancel them from wherever it exits.
+    const timers = this.timers.untie(proc);
     const moving: MigratingProcess = {
       pid,
       key: proc.key,
@@ -58,11 +63,10 @@ export class Migration {
       registeredName: proc.registeredName,
       handled: proc.handled,
       parent: proc.parent,
+      timers: timers.length ? timers : undefined,
     };
     this.procs.delete(pid);
     this.loop.unqueue(proc);
-    // Its timers stay on this thread (they are tied to it by pid, and cancellable from anywhere).
-    this.timers.untie(proc);
     // The object stays behind as a tombstone: any late continuation sees it as exited.
     proc.status = 'exited';
     return moving;
@@ -81,6 +85,7 @@ export class Migration {
     if (moving.aliases?.length) proc.aliases = new Map(moving.aliases);
     proc.registeredName = moving.registeredName;
     proc.handled = moving.handled;
+    if (moving.timers?.length) proc.timers = new Set(moving.timers);
     proc.status = 'waiting';
     this.procs.set(proc);
     for (const signal of early) {

@@ -48,13 +48,29 @@ export function checkPid(value: unknown, where: string): asserts value is AnyPid
   }
 }
 
-export const slotOf = (pid: number): number => pid % SLOT_SPACE;
-export const generationOf = (pid: number): number => Math.floor(pid / SLOT_SPACE);
-export const makePid = (slot: number, generation: number): number => slot + generation * SLOT_SPACE;
+/**
+ * Distribution: a pid's top bits name its node's *creation* (one per node start in a
+ * cluster, never 0; 0 is the single-node VM), so a pid from another node is still one plain
+ * number, and a restarted node's old pids stay dead. 2^18 generations per slot (a slot's pid
+ * comes back after 262,144 reuses, as Erlang's pids wrap) and 2^13 creations fit in 2^53.
+ */
+export const GENERATION_SPACE = 0x40000;
+/** Pids of one node creation: `slot + generation * SLOT_SPACE` is below this. */
+export const CREATION_UNIT = SLOT_SPACE * GENERATION_SPACE;
+/** Creations are 1 .. MAX_CREATION (0: no cluster). */
+export const MAX_CREATION = Math.floor(MAX_PID / CREATION_UNIT);
 
-/** `<slot.generation>`, the way pids are shown in reports. */
+export const slotOf = (pid: number): number => pid % SLOT_SPACE;
+export const generationOf = (pid: number): number => Math.floor(pid / SLOT_SPACE) % GENERATION_SPACE;
+/** The node creation a pid belongs to (0 on a VM without a cluster). */
+export const creationOf = (pid: number): number => Math.floor(pid / CREATION_UNIT);
+export const makePid = (slot: number, generation: number, creation = 0): number =>
+  slot + (generation & (GENERATION_SPACE - 1)) * SLOT_SPACE + creation * CREATION_UNIT;
+
+/** `<slot.generation>`, the way pids are shown in reports; `<creation.slot.generation>` for a cluster node's. */
 export function pidToString(pid: AnyPid): string {
-  return `<${slotOf(pid)}.${generationOf(pid)}>`;
+  const creation = creationOf(pid);
+  return creation === 0 ? `<${slotOf(pid)}.${generationOf(pid)}>` : `<${creation}.${slotOf(pid)}.${generationOf(pid)}>`;
 }
 
 /**

@@ -6,7 +6,7 @@ import { checkPid, type Alias, type AnyPid, type Dest, type Ref } from './pid.js
 import type { DownMessage, ExitReason } from './reasons.js';
 import type { ProcessInfo, ProcessStatus } from './info.js';
 import type { RuntimeEvent } from './events.js';
-import type { Host } from './host.js';
+import type { ClusterHooks, Host } from './host.js';
 import type { Signal } from './signals.js';
 
 /** Thrown through a process's own stack by `ctx.exit(reason)`, and by any ctx call of a dead process. */
@@ -358,6 +358,55 @@ export class Proc implements Context<unknown> {
 
   makeRef(): Ref {
     return this.#rt.makeRef();
+  }
+
+  node(): string {
+    return this.#rt.host.cluster?.node() ?? 'nonode@nohost';
+  }
+
+  nodes(): string[] {
+    return this.#rt.host.cluster?.nodes() ?? [];
+  }
+
+  nodeOf(pid: AnyPid): string | undefined {
+    checkPid(pid, 'nodeOf');
+    return this.#rt.host.cluster ? this.#rt.host.cluster.nodeOf(pid) : 'nonode@nohost';
+  }
+
+  monitorNode(node: string): void {
+    this.#cluster('monitorNode').monitorNode(this, node, false);
+  }
+
+  monitorNodes(): void {
+    this.#cluster('monitorNodes').monitorNode(this, '', true);
+  }
+
+  spawnOn(node: string, def: Definition, ...args: unknown[]): Promise<any> {
+    return this.#cluster('spawnOn').spawnOn(this, node, def, args, {});
+  }
+
+  spawnOnWith(node: string, def: Definition, args: unknown[], options: { link?: boolean; monitor?: boolean } = {}): Promise<any> {
+    return this.#cluster('spawnOnWith').spawnOn(this, node, def, args, options);
+  }
+
+  registerGlobal(name: string, pid: AnyPid = this.self): Promise<boolean> {
+    return this.#cluster('registerGlobal').registerGlobal(this, name, pid);
+  }
+
+  unregisterGlobal(name: string): Promise<void> {
+    return this.#cluster('unregisterGlobal').unregisterGlobal(this, name);
+  }
+
+  whereisGlobal(name: string): Promise<any> {
+    return this.#cluster('whereisGlobal').whereisGlobal(this, name);
+  }
+
+  #cluster(where: string): ClusterHooks {
+    const cluster = this.#rt.host.cluster;
+    if (cluster === undefined) {
+      throw new BeamError('ERR_NO_CLUSTER', `${where} needs a cluster: start the VM with startVM({ node: 'a', cluster: 'nats://127.0.0.1:4222' }) or run beamjs run --node a --cluster nats://127.0.0.1:4222`);
+    }
+    return cluster;
   }
 
   isAlive(pid: AnyPid): boolean {

@@ -7,6 +7,7 @@ import type { AnyPid, Ref } from './pid.js';
  *   they trap exits, and supervisors do not report it as a crash.
  * - `killed`: it received the untrappable `kill` signal.
  * - `noproc`: a link or monitor was set on a process that was already gone.
+ * - `noconnection`: the process is on another cluster node, which went down (or was never up).
  * - `{ error, stack }`: an exception escaped the process.
  * - anything else a process passed to `exit`.
  */
@@ -16,6 +17,7 @@ export type ExitReason =
   | 'killed'
   | 'kill'
   | 'noproc'
+  | 'noconnection'
   | { shutdown: unknown }
   | CrashReason
   | SchedulerDownReason

@@ -75,6 +75,10 @@ export class SignalDelivery implements ProcessEnds {
         return;
       case 'alias-message':
         return;
+      case 'timer':
+        // A timer for a dead pid is cancelled, as erlang:send_after's.
+        this.timers.cancel(signal.ref);
+        return;
       case 'named':
         // Registered for a process that has exited meanwhile: the name goes with it.
         if (signal.on) this.host.names.unregister(signal.name, signal.to);
@@ -118,6 +122,9 @@ export class SignalDelivery implements ProcessEnds {
         return;
       case 'named':
         this.applyNamed(proc, signal.name, signal.on);
+        return;
+      case 'timer':
+        this.timers.tie(proc, signal.ref);
         return;
       case 'alias-message': {
         // To an alias that is no longer active: dropped, as OTP does.

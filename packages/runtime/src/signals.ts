@@ -21,6 +21,11 @@ export type Signal =
    * The shared registry now maps (`on`) or no longer maps `name` to `to`, changed by a process
    * on another thread: the owner of `to` keeps its record of its own name in step.
    */
-  | { kind: 'named'; to: number; name: string; on: boolean };
+  | { kind: 'named'; to: number; name: string; on: boolean }
+  /**
+   * A `sendAfter` timer set on another thread is for `to`: it is cancelled (through its shared
+   * cell) when `to` exits, and at once if `to` is not alive.
+   */
+  | { kind: 'timer'; to: number; ref: Ref };
 
 export type SignalKind = Signal['kind'];

@@ -1,7 +1,7 @@
 import type { LogSink } from './logger.js';
 import { LocalNames } from './registry.js';
 import { BeamError } from './errors.js';
-import { SLOT_SPACE } from './pid.js';
+import { SLOT_SPACE, generationOf, makePid, slotOf } from './pid.js';
 import { Runtime, type RuntimeOptions } from './runtime.js';
 import { defaultReporter } from './report.js';
 import type { Host, NameRegistry, RuntimeEvent, SpawnJob } from './host.js';
@@ -29,7 +29,7 @@ class SingleThreadHost implements Host {
   }
 
   releasePid(pid: number): void {
-    this.free.push(pid + SLOT_SPACE);
+    this.free.push(makePid(slotOf(pid), generationOf(pid) + 1));
   }
 
   isAlive(): boolean {

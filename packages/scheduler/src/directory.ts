@@ -1,4 +1,6 @@
-import { SLOT_SPACE, generationOf, makePid, slotOf } from '@beamjs/runtime';
+import { GENERATION_SPACE, SLOT_SPACE, creationOf, generationOf, makePid, slotOf } from '@beamjs/runtime';
+
+const GENERATION_MASK = GENERATION_SPACE - 1;
 
 /**
  * The pid directory: which thread owns each process, shared by every thread of a VM.
@@ -6,7 +8,12 @@ import { SLOT_SPACE, generationOf, makePid, slotOf } from '@beamjs/runtime';
  * Layout (Int32 per field, in one SharedArrayBuffer):
  *   gens[slot]  generation of the slot's current (or last) process; pid = slot + gen * SLOT_SPACE
  *   words[slot] owner (bits 25-31) | JOB (bit 24) | inflight (bits 0-23)
+ *   outgoing[slot] signals its process sent to other cluster nodes that the main thread's
+ *               gateway has not taken yet (cluster/gateway.ts: a process does not migrate
+ *               while it has any, which keeps its remote sends in order)
  *   meta[0]     next never-used slot (bumped in chunks by each thread's slot allocator)
+ *   meta[1]     this node's creation (cluster/): the top bits of every pid made here; a pid
+ *               with other top bits belongs to another node and is never looked up here
  *
  * Invariants, and who writes what:
  * - `gens[slot]` is bumped (Atomics.add) only by the owner when the process exits, so a pid
@@ -42,22 +49,40 @@ export const makeWord = (owner: number, job: boolean, inflight: number): number 
 export class Directory {
   readonly gens: Int32Array;
   readonly words: Int32Array;
+  readonly outgoing: Int32Array;
   private readonly meta: Int32Array;
 
-  static create(slots = SLOT_SPACE): SharedArrayBuffer {
-    const sab = new SharedArrayBuffer(8 * slots + 64);
+  static create(slots = SLOT_SPACE, creation = 0): SharedArrayBuffer {
+    const sab = new SharedArrayBuffer(12 * slots + 64);
     const dir = new Directory(sab);
     // Slot 0 is never used, so that no pid is 0.
     Atomics.store(dir.meta, 0, 1);
+    Atomics.store(dir.meta, 1, creation);
     dir.words.fill(makeWord(NO_OWNER, false, 0));
     return sab;
   }
 
   constructor(readonly buffer: SharedArrayBuffer) {
-    const slots = (buffer.byteLength - 64) / 8;
+    const slots = (buffer.byteLength - 64) / 12;
     this.gens = new Int32Array(buffer, 0, slots);
     this.words = new Int32Array(buffer, 4 * slots, slots);
-    this.meta = new Int32Array(buffer, 8 * slots, 16);
+    this.outgoing = new Int32Array(buffer, 8 * slots, slots);
+    this.meta = new Int32Array(buffer, 12 * slots, 16);
+  }
+
+  /** This node's creation (0 without a cluster). */
+  get creation(): number {
+    return this.meta[1];
+  }
+
+  /** True for a pid of another node (see cluster/): the directory knows nothing about it. */
+  isForeign(pid: number): boolean {
+    return creationOf(pid) !== this.meta[1];
+  }
+
+  /** The pid of `slot`'s current (or last) process. */
+  pidOfSlot(slot: number): number {
+    return makePid(slot, Atomics.load(this.gens, slot), this.meta[1]);
   }
 
   get capacity(): number {
@@ -88,13 +113,13 @@ export class Directory {
       const next = makeWord(owner, job, inflightOf(word));
       if (Atomics.compareExchange(this.words, slot, word, next) === word) break;
     }
-    return makePid(slot, gen);
+    return makePid(slot, gen, this.meta[1]);
   }
 
   isCurrent(pid: number): boolean {
     // A well-formed pid whose slot this VM does not have names no process: it is dead.
-    if (slotOf(pid) >= this.capacity) return false;
-    return Atomics.load(this.gens, slotOf(pid)) === (generationOf(pid) | 0);
+    if (slotOf(pid) >= this.capacity || this.isForeign(pid)) return false;
+    return (Atomics.load(this.gens, slotOf(pid)) & GENERATION_MASK) === generationOf(pid);
   }
 
   /** Owner of a live pid, or NO_OWNER if it is dead. */
@@ -109,9 +134,9 @@ export class Directory {
    */
   countSignal(pid: number): number | undefined {
     const slot = slotOf(pid);
-    if (slot >= this.capacity || Atomics.load(this.gens, slot) !== (generationOf(pid) | 0)) return undefined;
+    if (slot >= this.capacity || this.isForeign(pid) || (Atomics.load(this.gens, slot) & GENERATION_MASK) !== generationOf(pid)) return undefined;
     const before = Atomics.add(this.words, slot, 1);
-    if (ownerOf(before) === NO_OWNER || Atomics.load(this.gens, slot) !== (generationOf(pid) | 0)) {
+    if (ownerOf(before) === NO_OWNER || (Atomics.load(this.gens, slot) & GENERATION_MASK) !== generationOf(pid)) {
       // It died between the two reads: undo, and treat it as dead.
       Atomics.sub(this.words, slot, 1);
       return undefined;

@@ -15,6 +15,11 @@ export function runAs(pid: number): void {
   owner.enterWith(pid);
 }
 
+/** The process the running code belongs to (undefined: the scheduler's own code). */
+export function runningProcess(): number | undefined {
+  return owner.getStore();
+}
+
 /** Code from here on is the scheduler's own. */
 export function runAsScheduler(): void {
   owner.enterWith(undefined);

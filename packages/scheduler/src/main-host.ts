@@ -1,7 +1,13 @@
 import type { TransferListItem } from 'node:worker_threads';
-import type { SpawnJob } from '@beamjs/runtime';
+import type { Signal, SpawnJob } from '@beamjs/runtime';
 import { MAIN_NODE, isJob, ownerOf } from './directory.js';
 import { NodeHost, type NodeHostInit } from './node-host.js';
+
+/** What the main thread's host needs of a cluster gateway. */
+export interface ForeignGateway {
+  route(signal: Signal): void;
+  mayBeAlive(pid: number): boolean;
+}
 
 /**
  * The main thread's node. It runs no spawned process itself: what it spawns goes to its own
@@ -13,6 +19,8 @@ import { NodeHost, type NodeHostInit } from './node-host.js';
  * hand it, with the signals, to a scheduler ourselves.
  */
 export class MainHost extends NodeHost {
+  /** Distribution: where signals for other nodes' pids leave this node (cluster/gateway.ts). */
+  gateway: ForeignGateway | undefined;
   private readonly retry = new Map<number, SpawnJob | undefined>();
   private retryQueued = false;
   private next = 0;
@@ -27,6 +35,15 @@ export class MainHost extends NodeHost {
     // picked from here could pick one stuck in a long step (invariant 6): from here a
     // scheduler that just started a hog looks the same as a busy one.
     this.carriesSignals = true;
+  }
+
+  protected override routeForeign(signal: Signal): void {
+    if (this.gateway) this.gateway.route(signal);
+    else this.runtime.bounce(signal);
+  }
+
+  protected override foreignAlive(pid: number): boolean {
+    return this.gateway?.mayBeAlive(pid) ?? false;
   }
 
   /** Live schedulers, rotated at each spread spawn so that ties do not all go to the first. */

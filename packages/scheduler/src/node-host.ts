@@ -4,6 +4,7 @@ import {
   deepCopy,
   isCloneable,
   slotOf,
+  type ClusterHooks,
   type Definition,
   type Host,
   type MigratingProcess,
@@ -12,7 +13,9 @@ import {
   type SpawnJob,
   type TimerCells,
 } from '@beamjs/runtime';
-import { Directory, NO_OWNER, SlotAllocator, inflightOf, isJob, ownerOf } from './directory.js';
+import { runningProcess } from './fault-attribution.js';
+import { fireNoconnection } from './cluster/noconnection.js';
+import { Directory, MAIN_NODE, NO_OWNER, SlotAllocator, inflightOf, isJob, ownerOf } from './directory.js';
 import { JobRing } from './job-ring.js';
 import { encodeJob } from './job-codec.js';
 import { SharedNames } from './names.js';
@@ -61,6 +64,8 @@ const CARRIED_MAX = 8;
 export class NodeHost implements Host {
   readonly nodeId: number;
   readonly names: SharedNames;
+  /** Distribution hooks for processes (cluster/hooks.ts), on a cluster node. */
+  cluster: ClusterHooks | undefined;
   readonly timerCells: TimerCells | undefined;
   readonly dir: Directory;
   readonly ring: JobRing;
@@ -118,6 +123,7 @@ export class NodeHost implements Host {
   }
 
   isAlive(pid: number): boolean {
+    if (this.dir.isForeign(pid)) return this.foreignAlive(pid);
     return this.dir.ownerOfPid(pid) !== NO_OWNER;
   }
 
@@ -127,6 +133,10 @@ export class NodeHost implements Host {
 
   /** A signal for a pid with no process on this node. */
   route(signal: Signal, transfer?: TransferListItem[]): void {
+    if (this.dir.isForeign(signal.to)) {
+      this.routeForeign(signal);
+      return;
+    }
     const before = this.dir.countSignal(signal.to);
     if (before === undefined) {
       this.runtime.bounce(signal);
@@ -141,6 +151,8 @@ export class NodeHost implements Host {
    * error for what cannot be cloned: the count is undone, nothing is sent) and routed.
    */
   routeMessage(to: number, msg: unknown): void {
+    // Another cluster node's pid: through the main thread's gateway, as every signal to it.
+    if (this.dir.isForeign(to)) return this.route({ kind: 'message', to, msg: deepCopy(msg) });
     const before = this.dir.countSignal(to);
     if (before === undefined) {
       // Dead: a no-op, as in Erlang, but a message that could never be sent still throws.
@@ -182,6 +194,31 @@ export class NodeHost implements Host {
       this.dir.uncount(signal.to);
       pushTo(this.arrivals, signal.to, signal);
     }
+  }
+
+  /**
+   * A signal for another cluster node's pid (cluster/): a scheduler passes it to the main
+   * thread, whose gateway publishes it. Sent from a process's code, it is counted for that
+   * process until the gateway takes it: the process does not migrate meanwhile (see
+   * `migrate`), so its remote sends leave this node in the order it made them.
+   */
+  protected routeForeign(signal: Signal): void {
+    if (this.dir.creation === 0) {
+      this.runtime.bounce(signal);
+      return;
+    }
+    const sender = runningProcess();
+    if (sender !== undefined && this.runtime.procs.has(sender)) {
+      Atomics.add(this.dir.outgoing, slotOf(sender), 1);
+      this.enqueue(MAIN_NODE, { kind: 'remote', sender, signal });
+    } else {
+      this.enqueue(MAIN_NODE, signal);
+    }
+  }
+
+  /** Whether another node's pid may be alive (its node is up): the main thread's gateway knows. */
+  protected foreignAlive(_pid: number): boolean {
+    return this.dir.creation !== 0;
   }
 
   /** Whether signals to our unstarted jobs travel inside the job (schedulers) or are held here (see carryInJob). */
@@ -346,6 +383,7 @@ export class NodeHost implements Host {
     if (to === this.nodeId || !this.peers.has(to)) return false;
     const word = this.dir.wordOf(pid);
     if (ownerOf(word) !== this.nodeId || isJob(word) || inflightOf(word) !== 0) return false;
+    if (Atomics.load(this.dir.outgoing, slotOf(pid)) !== 0) return false;
     const moving = this.runtime.detach(pid);
     if (!moving) return false;
     // A state postMessage cannot carry faithfully (a function, a class instance, nesting too
@@ -478,6 +516,13 @@ export class NodeHost implements Host {
       case 'adopt':
         this.adopt(envelope.job, envelope.early);
         return;
+      case 'remote':
+        this.routeForeign(envelope.signal);
+        Atomics.sub(this.dir.outgoing, slotOf(envelope.sender), 1);
+        return;
+      case 'nodedown':
+        fireNoconnection(this.runtime, envelope.creation);
+        return;
       default:
         this.counters.remoteIn++;
         this.receiveSignal(envelope);
@@ -491,6 +536,10 @@ export class NodeHost implements Host {
 
   private receiveSignal(signal: Signal): void {
     const to = signal.to;
+    if (this.dir.isForeign(to)) {
+      this.routeForeign(signal);
+      return;
+    }
     if (this.runtime.procs.has(to)) {
       this.dir.uncount(to);
       this.runtime.deliver(signal);

@@ -28,7 +28,11 @@ export type Envelope =
    */
   | { kind: 'migrate'; proc: MigratingProcess; resident?: boolean; bound?: boolean }
   /** A spawn job handed to this node, with the signals its old owner held for it. */
-  | { kind: 'adopt'; job: SpawnJob; early: Signal[] };
+  | { kind: 'adopt'; job: SpawnJob; early: Signal[] }
+  /** For another cluster node's pid, sent by process `sender` of the posting scheduler (counted in the directory's `outgoing`, see cluster/gateway.ts). */
+  | { kind: 'remote'; sender: number; signal: Signal }
+  /** Cluster node `creation` went down: links and monitors to its processes fire `noconnection` here. */
+  | { kind: 'nodedown'; creation: number };
 
 export type PeerBatch = (number | unknown | Exclude<Envelope, { kind: 'message' }>)[];
 
@@ -71,6 +75,8 @@ export interface SchedulerInit {
   stealAfterMs: number;
   /** Milliseconds between two load-balancing rounds (0: never rebalance). */
   balanceIntervalMs: number;
+  /** A cluster node's shared node table (cluster/node-table.ts) and request timeout; absent without a cluster. */
+  cluster?: { table: SharedArrayBuffer; requestTimeoutMs: number };
 }
 
 /** Scheduler -> main, on the worker's parentPort. */

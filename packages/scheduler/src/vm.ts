@@ -37,6 +37,10 @@ import { SharedNames } from './names.js';
 import { StatsBlock } from './stats-block.js';
 import { loadWindowMs } from './load-meter.js';
 import { Watchdog } from './watchdog.js';
+// The NATS client loads only for a cluster node (dynamic imports in VM.start).
+import type { ClusterNode, ClusterJoin } from './cluster/cluster-node.js';
+import { processCluster } from './cluster/hooks.js';
+import type { ClusterOptions } from './cluster/options.js';
 import { MainHost } from './main-host.js';
 import { Doorbells } from './doorbell.js';
 import type { PeerWiring } from './peer-link.js';
@@ -94,6 +98,10 @@ export interface VMOptions {
    * (backpressure, as piscina's maxQueue). Default Infinity. `vm.map` bounds itself (`concurrency`).
    */
   maxQueue?: number;
+  /** This node's name in a cluster (with `cluster`): unique among the live nodes. */
+  node?: string;
+  /** Join a cluster of nodes over NATS: its URL (`nats://user:pass@host:4222`), or `{ url, heartbeatMs, downAfterMs, ... }`. See "Distribution" in the README. */
+  cluster?: string | ClusterOptions;
 }
 
 export type VMEvent = (RuntimeEvent & { scheduler: number }) | SchedulerDown;
@@ -168,12 +176,15 @@ export class VM extends EventEmitter<VMEvents> {
   private readonly watcher: Context<unknown>;
   private readonly onReport: (event: VMEvent) => void;
 
-  private constructor(private readonly options: Required<Omit<VMOptions, 'resourceLimits' | 'onReport' | 'logger'>> & VMOptions & { execArgv: string[] }) {
+  /** This VM's membership in a cluster (undefined without one). */
+  private clusterNode: ClusterNode | undefined;
+
+  private constructor(private readonly options: Required<Omit<VMOptions, 'resourceLimits' | 'onReport' | 'logger' | 'node' | 'cluster'>> & VMOptions & { execArgv: string[]; join?: ClusterJoin }) {
     super();
     this.schedulers = options.schedulers;
     this.waits = new MainThreadWaits(options.keepAlive);
     this.onReport = options.onReport ?? options.logger?.onReport ?? defaultVMReporter;
-    this.directory = new Directory(Directory.create(options.maxProcesses));
+    this.directory = new Directory(Directory.create(options.maxProcesses, options.join?.seat.creation ?? 0));
     this.names = new SharedNames(SharedNames.create());
     this.timers = new SharedArrayBuffer(TimerCells.bytes(this.schedulers + 1));
     this.statsBlock = new StatsBlock(StatsBlock.create());
@@ -195,6 +206,7 @@ export class VM extends EventEmitter<VMEvents> {
       () => this.threads.filter((t) => t.alive).map((t) => t.id),
     );
     this.host.schedulerCount = this.schedulers;
+    if (options.join) this.host.cluster = processCluster(options.join.table.buffer, options.join.seat.creation, options.join.options.requestTimeoutMs);
     this.runtime = new Runtime(this.host, { longScheduleMs: options.longScheduleMs });
     this.host.runtime = this.runtime;
     this.context = this.mailbox();
@@ -236,6 +248,9 @@ export class VM extends EventEmitter<VMEvents> {
       throw new BeamError('ERR_INVALID_OPTION', `maxQueue must be a whole number >= 0 or Infinity, got ${String(options.maxQueue)}`);
     }
     const execArgv = workerExecArgv(process.execArgv, options.resourceLimits);
+    // A cluster node takes its seat (creation, name) before anything makes a pid.
+    const clustering = options.cluster !== undefined || options.node !== undefined ? await import('./cluster/cluster-node.js') : undefined;
+    const join = clustering ? await clustering.joinCluster(options.node, options.cluster) : undefined;
     const modules = (options.modules ?? []).map(toModuleUrl);
     const typescript = modules.find(isTypeScriptFile);
     if (typescript !== undefined && !tsxAvailable()) throw missingTsxError(typescript);
@@ -253,17 +268,24 @@ export class VM extends EventEmitter<VMEvents> {
       logger: options.logger,
       resourceLimits: execArgv.resourceLimits,
       execArgv: execArgv.execArgv,
+      join,
     });
     // Starting is work in flight for the main thread: it holds Node alive until the threads are ready.
     const starting = vm.waits.hold();
     try {
       await vm.startThreads();
+      if (clustering && join) {
+        vm.clusterNode = new clustering.ClusterNode(join, { host: vm.host, runtime: vm.runtime, mailbox: vm.internalMailbox(), spawn: (def, args, links, parent) => vm.spawnFor(def, args, links, parent) });
+        await vm.clusterNode.start();
+      }
       vm.watchdog = new Watchdog(vm.statsBlock, () => vm.threads.filter((t) => t.alive).map((t) => t.id), options.longScheduleMs ?? 100, (scheduler, event) =>
         vm.onReport({ ...event, scheduler }),
       );
       starting();
     } catch (err) {
       starting();
+      if (vm.clusterNode) await vm.clusterNode.stop().catch(() => {});
+      else if (join) await join.seat.nc.close().catch(() => {});
       await vm.terminateAll();
       vm.waits.close();
       throw err;
@@ -335,6 +357,7 @@ export class VM extends EventEmitter<VMEvents> {
       stealing: this.options.stealing,
       stealAfterMs: this.options.stealAfterMs,
       balanceIntervalMs: this.options.balanceIntervalMs,
+      cluster: this.options.join ? { table: this.options.join.table.buffer, requestTimeoutMs: this.options.join.options.requestTimeoutMs } : undefined,
     };
     const worker = startWorker(WORKER_ENTRY, {
       workerData: init,
@@ -419,7 +442,7 @@ export class VM extends EventEmitter<VMEvents> {
     for (let slot = 1; slot < high; slot++) {
       const word = Atomics.load(this.directory.words, slot);
       if (ownerOf(word) !== thread.id) continue;
-      const pid = slot + Atomics.load(this.directory.gens, slot) * SLOT_SPACE;
+      const pid = this.directory.pidOfSlot(slot);
       dead.push(pid);
       this.directory.release(pid);
     }
@@ -523,6 +546,24 @@ export class VM extends EventEmitter<VMEvents> {
     if (!Number.isInteger(scheduler) || (scheduler as number) < 0 || (scheduler as number) >= this.schedulers) {
       throw new BeamError('ERR_INVALID_ARGUMENT', `${where} needs a scheduler id from 0 to ${this.schedulers - 1}, got ${String(scheduler)}`);
     }
+  }
+
+  /** This node's name in its cluster (`'nonode@nohost'` without one). */
+  get node(): string {
+    return this.context.node();
+  }
+
+  /** The other cluster nodes up now (Erlang's `nodes()`). */
+  nodes(): string[] {
+    return this.context.nodes();
+  }
+
+  /** A process for another node (cluster/kernel.ts): linked from birth to `links`. */
+  private spawnFor(def: Definition, args: unknown[], links: number[], parent: number): number {
+    this.checkRunning();
+    const pid = this.host.allocatePid();
+    this.host.handOffNew({ pid, key: def.key, args, links, monitoredBy: [], parent, name: undefined });
+    return pid;
   }
 
   send<M>(to: Dest<M>, msg: NoInfer<M>): void {
@@ -786,6 +827,8 @@ export class VM extends EventEmitter<VMEvents> {
     this.waits.rejectPending(MainThreadWaits.stoppedError(), false);
     // The observer goes with the VM (closed without waiting here: nothing else may run before the pending waits are settled above).
     const observersClosed = Promise.all([...this.observers].map((o) => o.close()));
+    // Leaving the cluster first: the other nodes hear it at once (not after the detection bound).
+    await this.clusterNode?.stop().catch(() => {});
     this.jobs.close(new BeamError('ERR_VM_STOPPED', 'the VM was stopped before this job finished'));
     const release = this.waits.hold();
     try {

@@ -10,6 +10,7 @@ import { Scheduler } from './scheduler.js';
 import { installProcessExit } from './process-exit.js';
 import { containFaults } from './fault-attribution.js';
 import { SnapshotProbe } from './observer/snapshot.js';
+import { processCluster } from './cluster/hooks.js';
 import type { Connect, SchedulerControl, SchedulerEvent, SchedulerInit } from './protocol.js';
 import type { RuntimeEvent } from '@beamjs/runtime';
 
@@ -24,6 +25,7 @@ const scheduler = new Scheduler(
   (event: RuntimeEvent) => post({ kind: 'report', id: init.id, event }),
   (moves) => post({ kind: 'moved', id: init.id, moves }),
 );
+if (init.cluster) scheduler.cluster = processCluster(init.cluster.table, scheduler.dir.creation, init.cluster.requestTimeoutMs);
 containFaults(
   scheduler.runtime,
   (event) => post({ kind: 'report', id: init.id, event }),

@@ -1,4 +1,5 @@
 import { TIMEOUT, type Context } from '../context.js';
+import { BeamError } from '../errors.js';
 import { loadDefinition } from '../definition.js';
 import { ProcessExit } from '../process.js';
 import { crashReason, type ExitReason } from '../reasons.js';
@@ -37,8 +38,12 @@ export async function startChildProcess(ctx: Ctx, spec: ChildSpecData): Promise<
   try {
     const def = await loadDefinition(spec.start.key);
     if (isServerDefinition(def)) {
-      const started = await startServer(ctx, def, spec.start.args, { name: spec.start.regName, placement: CHILD_PLACEMENT }, true);
+      const started = await startServer(ctx, def, spec.start.args, { name: spec.start.regName, placement: CHILD_PLACEMENT, node: spec.node }, true);
       return typeof started === 'number' ? { ok: started } : { ignore: true };
+    }
+    if (spec.node !== undefined) {
+      if (spec.start.regName !== undefined) throw new BeamError('ERR_INVALID_ARGUMENT', `child ${JSON.stringify(spec.id)} on node '${spec.node}': a name is registered by the process itself there (ctx.registerGlobal)`);
+      return { ok: await ctx.spawnOnWith(spec.node, def, spec.start.args as never, { link: true }) };
     }
     const regName = spec.start.regName;
     if (!isViaName(regName)) return { ok: ctx.spawnWith(def, spec.start.args as never, { link: true, name: regName, placement: CHILD_PLACEMENT }) };

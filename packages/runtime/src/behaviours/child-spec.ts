@@ -32,6 +32,8 @@ export interface ChildSpec<D extends Definition = Definition> {
   shutdown?: Shutdown;
   /** Default `worker`. */
   type?: ChildType;
+  /** Start (and restart) it on this cluster node (see "Distribution" in the scheduler README). */
+  node?: string;
 }
 
 /** A child spec as the supervisor keeps it: plain data, the definition by its key. */
@@ -41,6 +43,7 @@ export interface ChildSpecData {
   restart: RestartType;
   shutdown: Shutdown;
   type: ChildType;
+  node?: string;
 }
 
 const RESTARTS: readonly string[] = ['permanent', 'transient', 'temporary'];
@@ -69,8 +72,11 @@ export function toChildData(spec: ChildSpec, where: string, requireId = true): C
   const shutdown = spec.shutdown ?? (type === 'supervisor' ? 'infinity' : 5000);
   const okShutdown = shutdown === 'brutal_kill' || shutdown === 'infinity' || (typeof shutdown === 'number' && shutdown >= 0 && !Number.isNaN(shutdown));
   if (!okShutdown) throw invalid(where, `${label}'s shutdown must be 'brutal_kill', a number of ms >= 0 or 'infinity', got ${describe(shutdown)}`);
+  if (spec.node !== undefined && (typeof spec.node !== 'string' || spec.node === '')) throw invalid(where, `${label}'s node must be a cluster node's name, got ${describe(spec.node)}`);
   const def = spec.start.def;
-  return { id: id ?? def.name, start: { key: def.key, name: def.name, args: [...args], regName }, restart, shutdown, type };
+  const data: ChildSpecData = { id: id ?? def.name, start: { key: def.key, name: def.name, args: [...args], regName }, restart, shutdown, type };
+  if (spec.node !== undefined) data.node = spec.node;
+  return data;
 }
 
 function invalid(where: string, text: string): BeamError {

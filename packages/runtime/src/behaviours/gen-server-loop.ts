@@ -1,12 +1,13 @@
 import { defineActor, isDefinition } from '../definition.js';
 import { BeamError } from '../errors.js';
+import { deepCopy } from '../copy.js';
 import { Proc, ProcessExit } from '../process.js';
 import { crashReason, isExitMessage, type ExitReason } from '../reasons.js';
 import type { Context } from '../context.js';
 import type { Dest } from '../pid.js';
 import { attempt, chain, type Awaitable } from './async.js';
 import { preview } from './plain.js';
-import { isBoot, isGenMessage, type Boot, type CallMessage, type ContinueMessage, type FromData } from './messages.js';
+import { isBoot, isGenMessage, type Boot, type CallMessage, type ContinueMessage, type FromData, type IdleTimeoutMessage } from './messages.js';
 import type { ServerBox, ServerCallbacks, ServerDefinition, ServerTypes } from './gen-server-types.js';
 
 /**
@@ -20,6 +21,13 @@ import type { ServerBox, ServerCallbacks, ServerDefinition, ServerTypes } from '
  * each other (a worker that pulls its next job in handleContinue) is idle, and movable,
  * between any two of them, instead of pinned for as long as the chain lasts; and a chain of
  * sync continues does not grow the stack.
+ *
+ * A result's `timeout` (OTP's `{noreply, State, Timeout}`) is a `sendAfter` timer to the server
+ * itself, so it migrates with it. Any message cancels it, as the `after` of OTP's receive loop;
+ * its message carries an id, so one already on its way when it was cancelled is dropped.
+ * `hibernate` has no stack to discard (between two messages an actor has none): it replaces the
+ * state by a fresh copy of itself, right-sized, and trims the mailbox's storage; what the old
+ * objects held is garbage for V8's next collection (none is forced).
  */
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -102,6 +110,9 @@ class ServerLoop {
   }
 
   handle(ctx: Ctx, msg: unknown, box: ServerBox): Awaitable<ServerBox> {
+    if (isGenMessage(msg) && msg.$gen === 'timeout') return this.onIdleTimeout(ctx, msg, box);
+    // Any other message cancels the armed timeout, as it would leave OTP's receive before `after`.
+    this.disarm(ctx, box);
     if (isGenMessage(msg)) {
       switch (msg.$gen) {
         case 'call':
@@ -115,6 +126,7 @@ class ServerLoop {
           return this.run(ctx, box, () => this.cb.handleContinue!(ctx, msg.arg, box.s), (r) => this.afterNoReply(ctx, box, r, 'handleContinue'));
         case 'reply':
         case 'ack':
+        case 'timeout':
           // The answer to a call or a start that gave up waiting (timeout): drop it.
           return box;
       }
@@ -158,6 +170,9 @@ class ServerLoop {
         return this.stop(ctx, box, r.stop, r.state);
       }
       if ('reply' in r) {
+        // A bad timeout/hibernate/continue crashes the server before it answers, as any bad return.
+        const bad = this.idleError(r);
+        if (bad) return this.crashed(ctx, box, bad);
         sendReply(ctx, from, r.reply);
         return this.next(ctx, box, r.state, r);
       }
@@ -174,15 +189,59 @@ class ServerLoop {
     return this.crashed(ctx, box, badReturn(this.name, where, '{ noreply: true, state } or { stop: reason, state }', r));
   }
 
-  /** Takes the new state; a `continue` runs handleContinue before the next message. */
+  /**
+   * Takes the new state; a `continue` runs handleContinue before the next message; a `timeout`
+   * is armed, `hibernate` compacts the server (see the top of this file).
+   */
   private next(ctx: Ctx, box: ServerBox, state: unknown, r: Result): Awaitable<ServerBox> {
     box.s = state;
-    const arg = r.continue;
-    if (arg === undefined) return box;
-    if (!this.cb.handleContinue) return this.crashed(ctx, box, missing(this.name, 'handleContinue', 'the continue', arg));
     if (!(ctx instanceof Proc)) throw new Error('a GenServer runs in a process of the runtime');
-    ctx.mailbox.unshift({ $gen: 'continue', arg } satisfies ContinueMessage);
+    const bad = this.idleError(r);
+    if (bad) return this.crashed(ctx, box, bad);
+    const { continue: arg, timeout, hibernate } = r;
+    if (arg !== undefined) {
+      if (!this.cb.handleContinue) return this.crashed(ctx, box, missing(this.name, 'handleContinue', 'the continue', arg));
+      ctx.mailbox.unshift({ $gen: 'continue', arg } satisfies ContinueMessage);
+      return box;
+    }
+    if (typeof timeout === 'number' && timeout !== Infinity) {
+      const id = (box.idleIds = (box.idleIds ?? 0) + 1);
+      box.idle = { id, ref: ctx.sendAfter(ctx.self, { $gen: 'timeout', id } satisfies IdleTimeoutMessage, timeout) };
+    }
+    if (hibernate === true) hibernateServer(ctx, box);
     return box;
+  }
+
+  /** What is wrong with a result's `timeout`, `hibernate` and `continue` together, if anything. */
+  private idleError(r: Result): BeamError | undefined {
+    const { continue: arg, timeout, hibernate } = r;
+    if (arg !== undefined && (timeout !== undefined || hibernate !== undefined)) {
+      return new BeamError(
+        'ERR_INVALID_ARGUMENT',
+        `GenServer ${this.name}: a result with continue cannot also have timeout or hibernate (the continue runs next, before any message, as in OTP): return them from handleContinue`,
+      );
+    }
+    if (timeout !== undefined && timeout !== Infinity) {
+      if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
+        return new BeamError('ERR_INVALID_TIMEOUT', `GenServer ${this.name}: timeout must be a number of ms >= 0 or Infinity, got ${preview(timeout)}`);
+      }
+      if (!this.cb.handleInfo) return missing(this.name, 'handleInfo', 'the timeout', timeout);
+    }
+    if (hibernate !== undefined && typeof hibernate !== 'boolean') return badReturn(this.name, 'a callback', 'hibernate: true or false', hibernate);
+    return undefined;
+  }
+
+  /** The armed timeout's timer: `'timeout'` for handleInfo; one cancelled on its way is dropped. */
+  private onIdleTimeout(ctx: Ctx, msg: IdleTimeoutMessage, box: ServerBox): Awaitable<ServerBox> {
+    if (box.idle?.id !== msg.id) return box;
+    box.idle = undefined;
+    return this.run(ctx, box, () => this.cb.handleInfo!(ctx, 'timeout', box.s), (r) => this.afterNoReply(ctx, box, r, 'handleInfo'));
+  }
+
+  private disarm(ctx: Ctx, box: ServerBox): void {
+    if (box.idle === undefined) return;
+    ctx.cancelTimer(box.idle.ref);
+    box.idle = undefined;
   }
 
   /** Runs a user callback; if it throws, `terminate` runs with the crash reason and the server exits with it. */
@@ -211,6 +270,20 @@ class ServerLoop {
 
 export function sendReply(ctx: Context<any>, from: FromData, reply: unknown): void {
   ctx.send(from.alias ? { $alias: from.tag, pid: from.pid } : from.pid, { $gen: 'reply', tag: from.tag, reply });
+}
+
+/**
+ * OTP's hibernate, as far as it means something here: the state becomes a fresh copy of itself
+ * (arrays and objects sized to what they hold, as after a migration; a state that cannot be
+ * copied stays as it is) and the mailbox gives up storage left by a burst.
+ */
+function hibernateServer(ctx: Proc, box: ServerBox): void {
+  try {
+    box.s = deepCopy(box.s);
+  } catch {
+    // Not plain data (such a server cannot migrate either): nothing to compact it into.
+  }
+  ctx.mailbox.compact();
 }
 
 function isResult(value: unknown): value is Result {

@@ -86,7 +86,23 @@ export type From<Reply = unknown> = { readonly pid: Pid<unknown>; readonly tag: 
  * `stop` is a failed start, `ignore` (as OTP's `ignore`, for a server declared `ignorable`) a
  * start that chose not to run: the server exits `normal` and the starter gets `Ignored`.
  */
-export type InitResult<State, Cont = unknown, Ignore = never> = { ok: State; continue?: Cont } | { stop: ExitReason } | Ignore;
+export type InitResult<State, Cont = unknown, Ignore = never> = ({ ok: State; continue?: Cont } & IdleOptions) | { stop: ExitReason } | Ignore;
+
+/**
+ * What a result may ask of the time until the next message, as the third element of OTP's
+ * tuples (`{reply, R, S, Timeout}`, `{noreply, S, hibernate}`):
+ * - `timeout: ms`: if no message arrives within `ms`, the server gets the info message
+ *   `'timeout'` (declare it in `info`); any message that comes first cancels it, as do the
+ *   next result without one. `Infinity` is no timeout.
+ * - `hibernate: true`: the server compacts itself while it waits (see the README: its state is
+ *   replaced by a fresh, right-sized copy of itself and its mailbox storage is trimmed).
+ * Neither goes with `continue`: the continue runs next, so a timeout would be cancelled at once;
+ * return them from `handleContinue` instead.
+ */
+export interface IdleOptions {
+  timeout?: number;
+  hibernate?: boolean;
+}
 
 /** What a start resolves with when the server's `init` returned `{ ignore: true }`: no process remains. */
 export interface Ignored {
@@ -102,16 +118,17 @@ export function isIgnored(value: unknown): value is Ignored {
  * What `handleCall` returns (the tuples of Elixir's `handle_call/3`):
  * - `{ reply, state }` answers now; `{ noreply: true, state }` answers later with `GenServer.reply`;
  * - `{ stop: reason, state, reply? }` answers (if `reply` is given), runs `terminate` and exits;
- * - `continue: arg` (with reply/noreply) runs `handleContinue(arg)` before the next message.
+ * - `continue: arg` (with reply/noreply) runs `handleContinue(arg)` before the next message;
+ * - `timeout: ms` / `hibernate: true` (with reply/noreply): see `IdleOptions`.
  */
 export type CallResult<Reply, State, Cont = unknown> =
-  | { reply: Reply; state: State; continue?: Cont }
-  | { noreply: true; state: State; continue?: Cont }
+  | ({ reply: Reply; state: State; continue?: Cont } & IdleOptions)
+  | ({ noreply: true; state: State; continue?: Cont } & IdleOptions)
   | { stop: ExitReason; state: State; reply?: Reply };
 
 /** What `handleCast`, `handleInfo` and `handleContinue` return. */
 export type NoReplyResult<State, Cont = unknown> =
-  | { noreply: true; state: State; continue?: Cont }
+  | ({ noreply: true; state: State; continue?: Cont } & IdleOptions)
   | { stop: ExitReason; state: State };
 
 /** The context every callback gets: the server's own process. */
@@ -153,6 +170,10 @@ export interface ServerCallbacks<T extends ServerTypes> {
 export interface ServerBox {
   s: unknown;
   parent: number | undefined;
+  /** The armed `timeout` of the last result: its timer and the id its message carries. */
+  idle?: { id: number; ref: number };
+  /** The id of the next armed timeout. */
+  idleIds?: number;
 }
 
 /** A server definition: an actor (movable between messages) with its types attached. */
@@ -165,4 +186,6 @@ export interface StartOptions extends Pick<SpawnOptions, 'placement' | 'schedule
   name?: string | ViaName;
   /** How long `init` may take, in ms (default: forever). Past it the server is killed. */
   timeout?: number;
+  /** Start it on this cluster node (`ctx.spawnOnWith`; the module is loaded there by its path in the project). */
+  node?: string;
 }

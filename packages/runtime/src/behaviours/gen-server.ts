@@ -85,7 +85,10 @@ export async function startServer(ctx: Ctx, def: Definition, args: unknown[], op
   const viaName = isViaName(options.name) ? options.name : undefined;
   // Monitored (and linked) from birth: a monitor set after the spawn could find the server
   // already dead on another scheduler and produce a `noproc` DOWN that overtakes its ack.
-  const [pid, ref] = ctx.spawnWith(def, [boot, ...args] as never, { link, name: viaName ? undefined : (options.name as string | undefined), monitor: true, placement: options.placement, scheduler: options.scheduler });
+  const [pid, ref] =
+    options.node === undefined
+      ? ctx.spawnWith(def, [boot, ...args] as never, { link, name: viaName ? undefined : (options.name as string | undefined), monitor: true, placement: options.placement, scheduler: options.scheduler })
+      : await startOnNode(ctx, options.node, def, [boot, ...args], link, options.name);
   if (viaName) await registerVia(ctx, viaName, pid, ref, link);
   const msg = await ctx.receive((m) => isAckFor(m, tag) || isDownFor(m, ref), timeout);
   ctx.unalias(alias);
@@ -112,6 +115,12 @@ export async function startServer(ctx: Ctx, def: Definition, args: unknown[], op
     await flushExit(ctx, pid);
   }
   throw new ExitError('ERR_INIT_FAILED', `${def.name} exited before its init returned: ${formatReason(msg.reason)}`, msg.reason);
+}
+
+/** On another cluster node: linked from birth there; a plain name is registered there by the server's node. */
+async function startOnNode(ctx: Ctx, node: string, def: Definition, args: unknown[], link: boolean, name: StartOptions['name']): Promise<[AnyPid, number]> {
+  if (typeof name === 'string') throw new BeamError('ERR_INVALID_ARGUMENT', `GenServer.start on node '${node}': a local name cannot be registered from here; use ctx.registerGlobal in the server's init, or a Registry.via name`);
+  return ctx.spawnOnWith(node, def, args as never, { link, monitor: true });
 }
 
 /**
@@ -193,6 +202,9 @@ export async function call(ctx: Ctx, server: unknown, request: unknown, timeout:
   }
   const reason = (msg as { reason: ExitReason }).reason;
   if (reason === 'noproc') throw noproc(server, pid);
+  if (reason === 'noconnection') {
+    throw new ExitError('ERR_NOCONNECTION', `call to ${label(server, pid)} failed: its node went down (or is not up), noconnection; the server may or may not have handled the request`, reason);
+  }
   throw new ExitError('ERR_CALL_EXIT', `${label(server, pid)} exited during the call: ${formatReason(reason)}`, reason);
 }
 

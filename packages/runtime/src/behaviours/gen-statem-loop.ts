@@ -73,13 +73,13 @@ class Machine {
       if (actions.includes('postpone')) throw this.invalid('init cannot postpone: there is no event to postpone');
       this.runActions(ctx, box, actions, true);
       const entered = this.cb.stateEnter ? this.enter(ctx, box, box.state) : undefined;
-      return chain(entered, (out: Outcome) => (out ? out : chain(this.drain(ctx, box), (o: Outcome) => (o ? o : { ok: box }))));
+      return chain(entered, (out: Outcome) => (out ? out : chain(this.drain(ctx, box), (o: Outcome) => (o ? o : { ok: box, hibernate: takeHibernate(box) }))));
     });
   }
 
   /** A GenServer result from a machine outcome. */
-  handled(_ctx: ServerContext, box: StatemBox, outcome: Awaitable<Outcome>): Awaitable<{ noreply: true; state: StatemBox } | { stop: ExitReason; state: StatemBox }> {
-    return chain(outcome, (o: Outcome) => (o ? { stop: o.stop, state: box } : { noreply: true as const, state: box }));
+  handled(_ctx: ServerContext, box: StatemBox, outcome: Awaitable<Outcome>): Awaitable<{ noreply: true; state: StatemBox; hibernate: boolean } | { stop: ExitReason; state: StatemBox }> {
+    return chain(outcome, (o: Outcome) => (o ? { stop: o.stop, state: box } : { noreply: true as const, state: box, hibernate: takeHibernate(box) }));
   }
 
   onInfo(ctx: ServerContext, box: StatemBox, msg: unknown): Awaitable<Outcome> {
@@ -188,7 +188,8 @@ class Machine {
     const inserted: Event[] = [];
     for (const a of actions) {
       if (a === 'postpone') continue;
-      if (isReply(a)) sendReply(ctx, a.reply, a.value);
+      if (a === 'hibernate') box.hibernate = true;
+      else if (isReply(a)) sendReply(ctx, a.reply, a.value);
       else if (isResult(a) && 'nextEvent' in a) inserted.push({ type: 'internal', content: a.nextEvent });
       else if (isResult(a) && 'stateTimeout' in a) this.arm(ctx, box, 'state', a.stateTimeout, a.content);
       else if (isResult(a) && 'eventTimeout' in a) this.arm(ctx, box, 'event', a.eventTimeout, a.content);
@@ -196,7 +197,7 @@ class Machine {
         if (typeof a.name !== 'string' || a.name === '') throw this.invalid(`a generic timeout needs a name: { timeout: ms, name: 'retry' }, got ${preview(a)}`);
         this.arm(ctx, box, `timeout:${a.name}`, a.timeout, a.content);
       } else {
-        throw this.invalid(`unknown action ${preview(a)}: use { reply: from, value }, 'postpone', { nextEvent }, { stateTimeout }, { timeout, name } or { eventTimeout }`);
+        throw this.invalid(`unknown action ${preview(a)}: use { reply: from, value }, 'postpone', 'hibernate', { nextEvent }, { stateTimeout }, { timeout, name } or { eventTimeout }`);
       }
     }
     if (init) box.queue = [...inserted, ...box.queue];
@@ -234,6 +235,13 @@ class Machine {
   private invalid(text: string): BeamError {
     return new BeamError('ERR_INVALID_ARGUMENT', `GenStatem ${this.name}: ${text}`);
   }
+}
+
+/** Whether the machine asked to hibernate while handling this message (the flag does not stay in its data). */
+function takeHibernate(box: StatemBox): boolean {
+  const asked = box.hibernate === true;
+  delete box.hibernate;
+  return asked;
 }
 
 function isResult(value: unknown): value is Result {

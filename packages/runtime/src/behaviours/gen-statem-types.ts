@@ -66,12 +66,14 @@ export type StatemEvent<T extends StatemTypes = {}> =
  * - `{ nextEvent: content }`: handle an `internal` event with this content next, before anything queued;
  * - `{ stateTimeout: ms, content? }`: fires once unless the state changes first; `'cancel'` cancels;
  * - `{ timeout: ms, name, content? }`: a named generic timeout, kept across state changes;
- * - `{ eventTimeout: ms, content? }`: fires unless another event comes first.
+ * - `{ eventTimeout: ms, content? }`: fires unless another event comes first;
+ * - `'hibernate'`: compact the machine before it waits for the next message (GenServer's `hibernate`).
  * Setting a timeout that is already running restarts it. `Infinity` means never (and cancels).
  */
 export type StatemAction<T extends StatemTypes = {}> =
   | { reply: From<any>; value: unknown }
   | 'postpone'
+  | 'hibernate'
   | { nextEvent: InternalOf<T> }
   | { stateTimeout: number | 'cancel'; content?: unknown }
   | { timeout: number | 'cancel'; name: TimeoutNameOf<T>; content?: unknown }
@@ -138,6 +140,8 @@ export interface StatemBox {
   /** Running timeouts: `state`, `event`, and `timeout:<name>` for generic ones. */
   timers: Record<string, TimerEntry>;
   nextTimerId: number;
+  /** A `hibernate` action ran while handling the current message. */
+  hibernate?: boolean;
 }
 
 /** The message a timeout sends the machine itself. */

@@ -6,7 +6,16 @@ import type { ExitReason } from '../reasons.js';
  * they are. Every one carries a `$gen` tag, so a server can tell them from the plain messages
  * it hands to `handleInfo`.
  */
-export type GenMessage = CallMessage | CastMessage | StopMessage | ReplyMessage | AckMessage | ContinueMessage;
+export type GenMessage = CallMessage | CastMessage | StopMessage | ReplyMessage | AckMessage | ContinueMessage | IdleTimeoutMessage;
+
+/**
+ * A server's own timer for the `timeout` of a callback's result: if it comes while that
+ * timeout is still the armed one (`id`), the server gets the info message `'timeout'`.
+ */
+export interface IdleTimeoutMessage {
+  readonly $gen: 'timeout';
+  readonly id: number;
+}
 
 /**
  * A `continue` a callback returned, waiting at the front of the server's own mailbox: the

@@ -4,6 +4,8 @@ import { describe } from '../errors.js';
 
 /** A short JSON rendering of a value for an error message (described instead if it is not JSON). */
 export function preview(value: unknown): string {
+  // JSON would show these as null.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   try {
     const text = JSON.stringify(value);
     if (text !== undefined) return text.length > 120 ? `${text.slice(0, 117)}...` : text;

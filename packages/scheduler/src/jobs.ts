@@ -81,7 +81,7 @@ export class JobBoard {
       try {
         msg = await this.sink.receive();
       } catch {
-        // Closed by vm.stop after a reply resumed this loop: nothing is left to listen for.
+        // The VM stopped (its mailbox closed after a last message resumed this loop): every job was settled by close().
         return;
       }
       if (isJobReply(msg)) this.onReply(msg);

@@ -99,15 +99,21 @@ export async function startServer(ctx: Ctx, def: Definition, args: unknown[], op
     await flushExit(ctx, pid);
     throw new ExitError('ERR_INIT_FAILED', `${def.name} did not finish init within ${timeout} ms and was killed`, 'timeout');
   }
-  ctx.demonitor(ref, { flush: true });
   if (isAckFor(msg, tag)) {
-    if (msg.ok) return pid;
+    if (msg.ok) {
+      ctx.demonitor(ref, { flush: true });
+      return pid;
+    }
+    // As OTP 26's proc_lib:init_fail: the start returns once the server has exited, so its
+    // name is free (the ack may reach a starter on another thread before the exit is done).
+    await ctx.receive((m) => isDownFor(m, ref));
     if (link) ctx.unlink(pid);
     await flushExit(ctx, pid);
     // `init` chose not to run (OTP's `ignore`): not a failure; the server exits `normal`.
     if (msg.ignore) return { ignore: true };
     throw new ExitError('ERR_INIT_FAILED', `${def.name} failed to start: ${formatReason(msg.reason)}`, msg.reason);
   }
+  ctx.demonitor(ref, { flush: true });
   // It died before it could unlink: its EXIT must not reach a trapping starter (OTP's
   // proc_lib:sync_start_link consumes it too).
   if (link) {

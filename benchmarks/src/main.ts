@@ -23,8 +23,9 @@ import { workerPoolSuite } from './suites/worker-pool.js';
 import { transferSuite } from './suites/transfer.js';
 import { observerSuite } from './suites/observer.js';
 import { distributionSuite } from './suites/distribution.js';
+import { erlangInstalled, erlangSuite } from './suites/erlang.js';
 
-const SUITES: Suite[] = [cpuSuite, workerPoolSuite, savinaSuite, messagingSuite, spawnMemorySuite, microSuite, transferSuite, observerSuite, distributionSuite];
+const SUITES: Suite[] = [cpuSuite, workerPoolSuite, savinaSuite, messagingSuite, spawnMemorySuite, microSuite, transferSuite, observerSuite, distributionSuite, erlangSuite];
 
 interface Args {
   quick: boolean;
@@ -158,7 +159,7 @@ async function main(): Promise<number> {
   const order = [...new Set(measurements.map((m) => m.workload))];
   measurements.sort((a, b) => order.indexOf(a.workload) - order.indexOf(b.workload));
   // With --only, the targets that were not measured are left out.
-  const targets = evaluateTargets(measurements, cores).filter((t) => args.only.length === 0 || t.met !== undefined);
+  const targets = evaluateTargets(measurements, cores, erlangInstalled()).filter((t) => args.only.length === 0 || t.met !== undefined);
   const durationMs = performance.now() - started;
   const mTable = measurementTable(measurements, cores);
   const tTable = targetTable(targets);
@@ -197,9 +198,10 @@ async function main(): Promise<number> {
   ].join('\n');
   const svg = speedupChart({ measurements, cores, sweep: options.sweep, title: `beamjs: speedup vs schedulers (${machine.cores} cores, Node ${machine.node})` });
   const record: RunRecord = { date, machine, options: { ...options, only: args.only }, durationMs, measurements, targets, errors, vmProblems };
-  // A partial run (--only) leaves latest.md and speedup.svg as the last complete run wrote them.
+  // A partial run (--only) leaves latest.md and speedup.svg as the last complete run wrote them;
+  // a quick one writes latest-quick.md and speedup-quick.svg, never the committed full-run files.
   const partial = args.only.length > 0;
-  const files = await writeResults(record, partial ? undefined : markdown, partial ? undefined : svg);
+  const files = await writeResults(record, partial ? undefined : markdown, partial ? undefined : svg, undefined, args.quick ? '-quick' : '');
   const written = [files.json, files.markdown, files.svg].filter((f): f is string => f !== undefined).map((p) => path.relative(process.cwd(), p));
   console.log(`\nwrote ${written.join(', ')} (${(durationMs / 1000).toFixed(0)} s)`);
   return errors.length > 0 ? 1 : 0;

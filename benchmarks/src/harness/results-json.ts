@@ -30,12 +30,12 @@ export interface WrittenFiles {
 }
 
 /** Writes the JSON; `latest.md` and `speedup.svg` only when given (not for partial `--only` runs). */
-export async function writeResults(record: RunRecord, markdown: string | undefined, svg: string | undefined, dir = RESULTS_DIR): Promise<Partial<WrittenFiles>> {
+export async function writeResults(record: RunRecord, markdown: string | undefined, svg: string | undefined, dir = RESULTS_DIR, suffix = ''): Promise<Partial<WrittenFiles>> {
   await mkdir(dir, { recursive: true });
   // Colons are not allowed in Windows file names.
   const json = path.join(dir, `${record.date.replace(/:/g, '-')}.json`);
-  const md = path.join(dir, 'latest.md');
-  const chart = path.join(dir, 'speedup.svg');
+  const md = path.join(dir, `latest${suffix}.md`);
+  const chart = path.join(dir, `speedup${suffix}.svg`);
   await writeFile(json, JSON.stringify(record, null, 2) + '\n');
   if (markdown === undefined || svg === undefined) return { json };
   await writeFile(md, markdown);

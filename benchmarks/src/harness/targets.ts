@@ -14,6 +14,8 @@ export interface TargetResult {
   met: boolean | undefined;
 }
 
+export const SAVINA_ACTORS = ['savina ping-pong', 'savina thread ring', 'savina counting', 'savina fork-join throughput', 'savina fork-join creation', 'savina big', 'savina chameneos'];
+
 export const CPU_WORKLOADS = ['primes', 'nqueens', 'nqueens-large', 'mandelbrot', 'savina trapezoid'];
 
 type Find = (workload: string, runner: string) => Measurement | undefined;
@@ -23,7 +25,7 @@ export function speedup(a: Measurement, b: Measurement): number {
   return a.better === 'lower' ? b.median / a.median : a.median / b.median;
 }
 
-export function evaluateTargets(all: readonly Measurement[], cores: number): TargetResult[] {
+export function evaluateTargets(all: readonly Measurement[], cores: number, erlang = true): TargetResult[] {
   const find: Find = (workload, runner) => all.find((m) => m.workload === workload && m.runner === runner);
   const out: TargetResult[] = [];
   const ratio = (target: string, goal: string, min: number, a: Measurement | undefined, b: Measurement | undefined, suffix = 'x'): void => {
@@ -62,6 +64,30 @@ export function evaluateTargets(all: readonly Measurement[], cores: number): Tar
   if (all.some((m) => m.workload === 'remote stream')) {
     ratio('remote stream: beamjs vs the raw NATS client', '>= 50%', 0.5, find('remote stream', 'beamjs'), find('remote stream', 'raw nats'), '%');
   }
+
+  // Issue 11: programs that communicate get faster with more cores, and beat Erlang/OTP.
+  const otp = (target: string, goal: string, min: number, a: Measurement | undefined, b: Measurement | undefined): void => {
+    if (!erlang) return void out.push({ target, goal, measured: 'not installed', value: NaN, met: undefined });
+    ratio(target, goal, min, a, b);
+  };
+  for (const w of SAVINA_ACTORS) {
+    if (!all.some((m) => m.workload === w)) continue;
+    ratio(`${w}: 1 scheduler vs 1 plain thread`, '>= 0.9x', 0.9, find(w, 'vm-1'), find(w, 'thread'));
+    const parallel = w === 'savina big' || w === 'savina fork-join throughput';
+    ratio(`${w}: ${cores} schedulers vs 1 plain thread`, parallel ? '>= 1.5x' : '>= 1.0x', parallel ? 1.5 : 1.0, find(w, vmN), find(w, 'thread'));
+    for (const s of [...new Set([1, cores])]) otp(`${w}: VM vs Erlang/OTP, ${s} scheduler(s)`, '>= 1.0x', 1.0, find(w, `vm-${s}`), find(w, `otp-${s}`));
+  }
+  for (const [w, label] of [
+    ['spawn + reply', 'spawn 1M + reply'],
+    ['ring (coroutine)', '1000-process ring'],
+    ['savina ping-pong', 'ping-pong'],
+  ] as const) {
+    if (!all.some((m) => m.workload === w)) continue;
+    for (const s of [...new Set([1, cores])]) otp(`${label}: VM vs Erlang/OTP, ${s} scheduler(s)`, '>= 1.5x', 1.5, find(w, `vm-${s}`), find(w, `otp-${s}`));
+  }
+  absolute('cross-thread ping-pong, pinned pair', '>= 100k round trips/s', find('cross-thread ping-pong', vmN), (v) => v >= 1e5, formatRate('round trips/s'));
+  ratio('cross-thread ping-pong vs raw postMessage (issue 11)', '>= 5x', 5, find('cross-thread ping-pong', vmN), find('cross-thread ping-pong', 'raw'));
+  ratio('cross-thread stream into a coroutine vs raw batched postMessage (issue 11)', '>= 80%', 0.8, find('cross-thread stream', vmN), find('cross-thread stream', 'raw x256'), '%');
   return out;
 }
 

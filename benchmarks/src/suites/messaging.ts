@@ -11,14 +11,19 @@ import { withRuntime, withVM } from '../harness/runners.js';
 import { RawPair } from '../raw/pair.js';
 import { runOnRuntime } from '../workloads/run-on-runtime.js';
 import { ring, type RingParams } from '../workloads/ring.js';
+import { spawnBack } from '../workloads/spawn-back.js';
 import { actorSink, isPingReport, isSinkReport, pinger, ponger, sink, source, type PingReport, type SinkReport } from '../workloads/cross-thread.js';
 
-const MODULES = ['ring', 'cross-thread'].map((m) => new URL(`../workloads/${m}.ts`, import.meta.url));
+const MODULES = ['ring', 'cross-thread', 'spawn-back'].map((m) => new URL(`../workloads/${m}.ts`, import.meta.url));
 const n = (v: number): string => v.toLocaleString('en-US');
 
 const RING_KINDS = ['coroutine', 'actor'] as const;
 const ringName = (kind: RingParams['kind']): string => `ring (${kind})`;
 const STREAM = 'cross-thread stream';
+export const RING_COROUTINE = ringName('coroutine');
+export const SPAWN_BACK = 'spawn + reply';
+export const ringHops = (quick: boolean): number => (quick ? 200_000 : 1_000_000);
+export const spawnBackCount = (quick: boolean): number => (quick ? 200_000 : 1_000_000);
 const PINGPONG = 'cross-thread ping-pong';
 
 /** One stream on the VM: a sink pinned to scheduler 0 (a coroutine or an actor), a source pinned to scheduler 1. */
@@ -40,10 +45,10 @@ async function vmPingPong(vm: VM, rounds: number): Promise<PingReport> {
 
 export const messagingSuite: Suite = {
   name: 'messaging',
-  workloads: [...RING_KINDS.map(ringName), STREAM, PINGPONG],
+  workloads: [...RING_KINDS.map(ringName), SPAWN_BACK, STREAM, PINGPONG],
   async run(ctx: SuiteContext): Promise<void> {
     const reps = { warmup: ctx.warmup, reps: ctx.reps };
-    const ringParams = (kind: RingParams['kind']): RingParams => ({ processes: 1000, hops: ctx.quick ? 200_000 : 1_000_000, kind });
+    const ringParams = (kind: RingParams['kind']): RingParams => ({ processes: 1000, hops: ringHops(ctx.quick), kind });
     const kinds = RING_KINDS.filter((k) => ctx.selected(ringName(k)));
     const ringNote = `1,000 processes pass a token { n } ${n(ringParams('actor').hops)} times on one thread`;
 
@@ -57,15 +62,36 @@ export const messagingSuite: Suite = {
           });
         }
       });
-      await withVM(1, MODULES, async (vm) => {
-        for (const kind of kinds) {
-          const p = ringParams(kind);
-          await ctx.workload(ringName(kind), 'vm-1', async () => {
-            const times = await timeRuns(() => vm.run(ring, p), reps, (r) => expectEqual('ring', r, p.hops));
-            ctx.record({ workload: ringName(kind), runner: 'vm-1', unit: 'hops/s', better: 'higher', baseline: 'thread', summary: toRate(times, p.hops) });
-          });
-        }
+      for (const schedulers of [...new Set([1, ctx.cores])]) {
+        await withVM(schedulers, MODULES, async (vm) => {
+          for (const kind of kinds) {
+            const p = ringParams(kind);
+            await ctx.workload(ringName(kind), `vm-${schedulers}`, async () => {
+              const times = await timeRuns(() => vm.run(ring, p), reps, (r) => expectEqual('ring', r, p.hops));
+              ctx.record({ workload: ringName(kind), runner: `vm-${schedulers}`, unit: 'hops/s', better: 'higher', baseline: 'thread', summary: toRate(times, p.hops) });
+            });
+          }
+        });
+      }
+    }
+
+    if (ctx.selected(SPAWN_BACK)) {
+      const count = spawnBackCount(ctx.quick);
+      const note = `main spawns ${n(count)} processes that each send one message back, then receives them all (thread: single-thread runtime; vm-N: as a CLI script's main sees it)`;
+      await withRuntime(async (rt) => {
+        await ctx.workload(SPAWN_BACK, 'thread', async () => {
+          const times = await timeRuns(() => runOnRuntime(rt, spawnBack, count), reps, (r) => expectEqual(SPAWN_BACK, r, count));
+          ctx.record({ workload: SPAWN_BACK, runner: 'thread', unit: 'spawns/s', better: 'higher', baseline: 'thread', summary: toRate(times, count), note });
+        });
       });
+      for (const schedulers of [...new Set([1, ctx.cores])]) {
+        await withVM(schedulers, MODULES, async (vm) => {
+          await ctx.workload(SPAWN_BACK, `vm-${schedulers}`, async () => {
+            const times = await timeRuns(() => vm.run(spawnBack, count), reps, (r) => expectEqual(SPAWN_BACK, r, count));
+            ctx.record({ workload: SPAWN_BACK, runner: `vm-${schedulers}`, unit: 'spawns/s', better: 'higher', baseline: 'thread', summary: toRate(times, count), note });
+          });
+        });
+      }
     }
 
     const wantStream = ctx.selected(STREAM);

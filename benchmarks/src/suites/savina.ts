@@ -31,14 +31,15 @@ interface ActorBench {
 
 const n = (v: number): string => v.toLocaleString('en-US');
 
-function benches(quick: boolean): ActorBench[] {
+/** The Savina programs with their published default parameters (`--quick`: a fifth of the work). */
+export function savinaBenches(quick: boolean): ActorBench[] {
   const k = quick ? 5 : 1;
   const pings = 40_000 / k;
   const ring = { actors: 100, hops: 100_000 / k };
   const messages = 1_000_000 / k;
-  const fjt = { actors: 60, messages: 5_000 / k };
+  const fjt = { actors: 60, messages: 10_000 / k };
   const fjc = 40_000 / k;
-  const bigP = { actors: 120, pings: 2_000 / k };
+  const bigP = { actors: 120, pings: 20_000 / k };
   const cham = { creatures: 100, meetings: 200_000 / k };
   return [
     { name: 'savina ping-pong', def: pingPong, params: { pings }, expected: pings, note: `${n(pings)} round trips between two actors, one message in flight` },
@@ -63,9 +64,9 @@ function trapezoidParams(quick: boolean): TrapezoidParams {
 
 export const savinaSuite: Suite = {
   name: 'savina',
-  workloads: [...benches(false).map((b) => b.name), 'savina trapezoid'],
+  workloads: [...savinaBenches(false).map((b) => b.name), 'savina trapezoid'],
   async run(ctx: SuiteContext): Promise<void> {
-    const list = benches(ctx.quick).filter((b) => ctx.selected(b.name));
+    const list = savinaBenches(ctx.quick).filter((b) => ctx.selected(b.name));
     const trap = trapezoidParams(ctx.quick);
     const trapName = 'savina trapezoid';
     const trapNote = `integral with ${n(trap.pieces)} trapezoids split among ${trap.workers} actors`;

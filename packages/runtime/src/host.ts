@@ -78,6 +78,13 @@ export interface Host {
   isAlive(pid: number): boolean;
   /** A signal for a pid that has no process on this thread: forward it, or bounce it if the pid is dead. */
   route(signal: Signal): void;
+  /**
+   * Optional: a message for a pid that has no process on this thread, *not copied yet*. The
+   * host copies it (throwing the typed error of `deepCopy` for a value that cannot be cloned,
+   * with nothing sent), e.g. by serializing it for another thread: that serialization is the
+   * copy. Without it, the runtime deep-copies and calls `route`.
+   */
+  routeMessage?(to: number, msg: unknown): void;
   /** A new process: start it here (`runtime.start(job)`) or queue it where other threads can take it. */
   submit(job: SpawnJob, def: Definition): void;
   report(event: RuntimeEvent): void;

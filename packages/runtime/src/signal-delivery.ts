@@ -39,11 +39,12 @@ export class SignalDelivery implements ProcessEnds {
     const pid = typeof to === 'string' ? whereisOrThrow(this.host.names, to) : to;
     if (typeof pid !== 'number') throw new BeamError('ERR_INVALID_ARGUMENT', `send needs a pid or a registered name, got ${describe(to)}`);
     checkPid(pid, 'send');
-    const copied = copy ? deepCopy(msg) : msg;
-    this.counters.messagesOut++;
     const proc = this.procs.get(pid);
-    if (proc !== undefined) this.deliverMessage(proc, copied);
-    else this.host.route({ kind: 'message', to: pid, msg: copied });
+    if (proc !== undefined) this.deliverMessage(proc, copy ? deepCopy(msg) : msg);
+    // A host that serializes messages for another thread copies them there: one copy, not two.
+    else if (copy && this.host.routeMessage !== undefined) this.host.routeMessage(pid, msg);
+    else this.host.route({ kind: 'message', to: pid, msg: copy ? deepCopy(msg) : msg });
+    this.counters.messagesOut++;
   }
 
   /** Sends a signal from a local process: applied here if the target is here, else routed. */

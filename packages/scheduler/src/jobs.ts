@@ -77,7 +77,13 @@ export class JobBoard {
 
   private async listen(): Promise<void> {
     for (;;) {
-      const msg = await this.sink.receive();
+      let msg: unknown;
+      try {
+        msg = await this.sink.receive();
+      } catch {
+        // The VM stopped (its mailbox closed after a last message resumed this loop): every job was settled by close().
+        return;
+      }
       if (isJobReply(msg)) this.onReply(msg);
       else if (isDownMessage(msg)) this.onDown(msg.ref, msg.reason);
     }

@@ -1,8 +1,8 @@
-import { Serializer } from 'node:v8';
-import { receiveMessageOnPort, type MessagePort, type TransferListItem } from 'node:worker_threads';
+import { receiveMessageOnPort, type TransferListItem } from 'node:worker_threads';
 import {
   Runtime,
   creationOf,
+  deepCopy,
   isCloneable,
   slotOf,
   type Definition,
@@ -18,12 +18,15 @@ import { fireNoconnection, missedNoconnection } from './cluster/noconnection.js'
 import type { ProcessCluster } from './cluster/hooks.js';
 import { Directory, MAIN_NODE, NO_OWNER, SlotAllocator, inflightOf, isJob, ownerOf } from './directory.js';
 import { JobRing } from './job-ring.js';
+import { encodeJob } from './job-codec.js';
 import { SharedNames } from './names.js';
+import type { Doorbells } from './doorbell.js';
+import { PeerLink, type LinkReceiver, type PeerWiring } from './peer-link.js';
 import { Residency, placementOf, roomiest, type Load } from './placement.js';
 import type { StatsBlock } from './stats-block.js';
 import type { Envelope, PeerMessage } from './protocol.js';
 
-/** A batch is posted once this many envelopes wait for one peer, without waiting for the slice to end. */
+/** A port batch is posted once this many envelopes wait for one peer, without waiting for the slice to end. */
 const BATCH_MAX = 512;
 
 export interface NodeHostInit {
@@ -31,6 +34,7 @@ export interface NodeHostInit {
   directory: Directory;
   names: SharedNames;
   ring: JobRing;
+  doorbells: Doorbells;
   report: (event: RuntimeEvent) => void;
   /** Shared per-node stats: where spread placement looks for room. */
   stats: StatsBlock;
@@ -43,7 +47,8 @@ export interface NodeHostInit {
 /**
  * A node is one thread of the VM with a runtime on it: a scheduler worker, or the main
  * thread. This is its Host: pids come from the shared directory, signals for pids elsewhere
- * are counted in the directory and batched to their owner's port, and new processes are
+ * are counted in the directory and sent to their owner over its link (peer-link.ts: a
+ * shared-memory ring between schedulers, the port otherwise), and new processes are
  * published as spawn jobs in this node's ring, where any scheduler can take them.
  *
  * Signals that reach a node for a pid it owns but does not run yet are held:
@@ -68,9 +73,10 @@ export class NodeHost implements Host {
   runtime!: Runtime;
   private readonly slots: SlotAllocator;
   private readonly reportSink: (event: RuntimeEvent) => void;
-  readonly peers = new Map<number, MessagePort>();
-  /** Per peer: what the next batch carries (a message takes two items, `[pid, msg]`), and how many envelopes that is. */
-  private readonly outbox = new Map<number, { items: unknown[]; transfer: TransferListItem[]; envelopes: number }>();
+  readonly peers = new Map<number, PeerLink>();
+  /** Links with an inbound ring, read at every slice boundary. */
+  private ringLinks: PeerLink[] = [];
+  readonly doorbells: Doorbells;
   private outboxSize = 0;
   private flushQueued = false;
   readonly heldForJob = new Map<number, Signal[]>();
@@ -90,6 +96,7 @@ export class NodeHost implements Host {
     this.names = init.names;
     this.timerCells = init.timerCells;
     this.ring = init.ring;
+    this.doorbells = init.doorbells;
     this.slots = new SlotAllocator(init.directory);
     this.reportSink = init.report;
     this.stats = init.stats;
@@ -136,6 +143,44 @@ export class NodeHost implements Host {
       this.runtime.bounce(signal);
       return;
     }
+    this.routeCounted(signal, before, transfer);
+  }
+
+  /**
+   * A message not copied yet (Host.routeMessage). To another scheduler, it is written straight
+   * into the ring: that is its only copy. Otherwise it is deep-copied (which throws the typed
+   * error for what cannot be cloned: the count is undone, nothing is sent) and routed.
+   */
+  routeMessage(to: number, msg: unknown): void {
+    // Another cluster node's pid: through the main thread's gateway, as every signal to it.
+    if (this.dir.isForeign(to)) return this.route({ kind: 'message', to, msg: deepCopy(msg) });
+    const before = this.dir.countSignal(to);
+    if (before === undefined) {
+      // Dead: a no-op, as in Erlang, but a message that could never be sent still throws.
+      deepCopy(msg);
+      return;
+    }
+    const owner = ownerOf(before);
+    let copied: unknown;
+    try {
+      if (owner !== this.nodeId) {
+        const link = this.peers.get(owner);
+        if (link?.ringMessage(to, msg)) {
+          this.counters.remoteOut++;
+          this.doorbells.wakeIfSleeping(owner);
+          return;
+        }
+      }
+      copied = deepCopy(msg);
+    } catch (err) {
+      this.dir.uncount(to);
+      throw err;
+    }
+    this.routeCounted({ kind: 'message', to, msg: copied }, before);
+  }
+
+  /** A signal already counted in the directory (`before`: the word as it was). */
+  private routeCounted(signal: Signal, before: number, transfer?: TransferListItem[]): void {
     const owner = ownerOf(before);
     if (owner !== this.nodeId) {
       this.enqueue(owner, signal, transfer);
@@ -204,13 +249,18 @@ export class NodeHost implements Host {
   submit(job: SpawnJob, def: Definition): void {
     const where = placementOf(job, def, this.spawnerLoad());
     if (where.kind === 'local') {
-      this.publish(job);
+      this.startLocal(job);
       return;
     }
     const target = where.kind === 'bound' ? where.scheduler : roomiest(this.stats, this.placementCandidates(), this.loadWindowMs);
     const placed = this.placeOn(job, target);
     // Counted before it can arrive (batches are posted later), so a burst of spawns spreads.
     if (where.kind === 'spread') Residency.reserve(this.stats, placed);
+  }
+
+  /** A job that stays with its spawner: in our ring, where a thief may take it (schedulers alone start it at once). */
+  protected startLocal(job: SpawnJob): void {
+    this.publish(job);
   }
 
   /** How busy this node has been (undefined: it runs no processes, so it is never the one without room). */
@@ -234,7 +284,7 @@ export class NodeHost implements Host {
   publish(job: SpawnJob): void {
     let bytes: Uint8Array | undefined;
     try {
-      bytes = serializeJob(job);
+      bytes = encodeJob(job);
     } catch {
       // e.g. a SharedArrayBuffer (or a view over one) in its arguments: it can travel by postMessage only.
       bytes = undefined;
@@ -262,6 +312,8 @@ export class NodeHost implements Host {
    * now, with a reason that says so. Nothing more will come from it.
    */
   peerDied(id: number, pids: readonly number[], cause: string): void {
+    // What it sent before it died comes first (a record in our ring was complete when published).
+    this.peers.get(id)?.drain();
     this.disconnect(id);
     const dead = new Set(pids);
     const reason = { schedulerDown: id, cause };
@@ -364,70 +416,93 @@ export class NodeHost implements Host {
 
   // ---- the mesh -----------------------------------------------------------------------------
 
-  connect(peer: number, port: MessagePort): void {
-    const old = this.peers.get(peer);
-    if (old) old.close();
-    this.peers.set(peer, port);
-    port.on('message', (message: PeerMessage) => this.onPeerMessage(message));
+  /** Joins a peer: its port, and (between schedulers) the two rings of the pair. */
+  connect(wiring: PeerWiring): void {
+    const { id, port } = wiring;
+    this.disconnect(id);
+    const link = new PeerLink(id, port, wiring.out, wiring.in, this.linkReceiver, this.dropped);
+    this.peers.set(id, link);
+    if (wiring.in) this.ringLinks = [...this.ringLinks, link];
+    port.on('message', (message: PeerMessage) => this.onPortMessage(link, message));
     // Ports must not keep a VM's threads alive on their own: the VM decides when to stop.
     port.unref();
   }
 
   /** Forgets a dead peer: what we were about to send it is dropped (its processes are gone). */
   disconnect(peer: number): void {
-    const port = this.peers.get(peer);
+    const link = this.peers.get(peer);
+    if (!link) return;
     this.peers.delete(peer);
-    port?.close();
-    const box = this.outbox.get(peer);
-    if (box) {
-      // Uncount envelopes, not items: counting a message's two items twice would drive the
-      // total below the truth, and a flush that sees 0 then posts nothing while batches wait.
-      this.outboxSize -= box.envelopes;
-      this.outbox.delete(peer);
-    }
+    this.ringLinks = this.ringLinks.filter((l) => l !== link);
+    // Uncount envelopes, not items: a message is two items, and a total below the truth
+    // would make a flush that sees 0 post nothing while batches wait.
+    this.outboxSize -= link.envelopes;
+    link.close();
   }
 
   /**
-   * Takes, synchronously, every message already queued on the ports from other nodes. At stop:
-   * a scheduler's shutdown reply (control port) may overtake what its processes sent here just
-   * before (mesh port: no order between two ports), and what was sent must arrive before the VM
-   * says it has stopped.
+   * Takes, synchronously, everything other nodes have already sent us: what is queued on the
+   * ports, then what is due in the rings. At stop: a scheduler's shutdown reply (control port)
+   * may overtake what its processes sent here just before (mesh port: no order between two
+   * ports), and what was sent must arrive before the VM says it has stopped.
    */
   drainPeers(): void {
-    for (const port of this.peers.values()) {
-      for (let queued = receiveMessageOnPort(port); queued !== undefined; queued = receiveMessageOnPort(port)) {
-        this.onPeerMessage(queued.message as PeerMessage);
+    for (const link of this.peers.values()) {
+      for (let queued = receiveMessageOnPort(link.port); queued !== undefined; queued = receiveMessageOnPort(link.port)) {
+        this.onPortMessage(link, queued.message as PeerMessage);
       }
+      link.drain();
     }
   }
 
-  protected onPeerMessage(message: PeerMessage): void {
-    if (!Array.isArray(message)) {
-      if (message.kind === 'steal') this.onStealRequest(message.from);
-      else this.onWake();
-      return;
-    }
-    const procs = this.runtime.procs;
-    for (let i = 0; i < message.length; i++) {
-      const entry = message[i];
-      if (typeof entry !== 'number') {
-        this.receive(entry as Envelope);
-        continue;
-      }
-      // A plain message: [pid, msg]. The common case skips building a signal object.
-      const msg = message[++i];
+  /** A port message: a numbered batch (the link applies it in order), or a steal request (out of band). */
+  private onPortMessage(link: PeerLink, message: PeerMessage): void {
+    if (Array.isArray(message)) link.onPortBatch(message);
+    else this.onStealRequest(message.from);
+  }
+
+  /** Reads every inbound ring (what is due of it); the number of signals and batches applied. */
+  drainRings(): number {
+    let applied = 0;
+    const links = this.ringLinks;
+    for (let i = 0; i < links.length; i++) if (links[i].ringDue) applied += links[i].drain();
+    return applied;
+  }
+
+  /** Whether an inbound ring holds a record that may be read now (a few atomic loads). */
+  ringsDue(): boolean {
+    const links = this.ringLinks;
+    for (let i = 0; i < links.length; i++) if (links[i].ringDue) return true;
+    return false;
+  }
+
+  /**
+   * A port batch postMessage refused and an entry of it that failed alone too (send checks
+   * every message, so this is a last line: memory, a stack already deep at the flush): it is
+   * dropped, uncounted and reported; the others of the batch arrive, in order.
+   */
+  private readonly dropped = (peer: number, entry: unknown, err: unknown): void => {
+    const kind = Array.isArray(entry) ? 'message' : (entry as Envelope).kind;
+    const env = entry as { to?: number; job?: SpawnJob; proc?: MigratingProcess };
+    const to = Array.isArray(entry) ? (entry[0] as number) : (env.to ?? env.job?.pid ?? env.proc?.pid);
+    // A signal was counted in flight to its target when routed: it will never arrive.
+    if (kind !== 'adopt' && kind !== 'migrate' && to !== undefined) this.dir.uncount(to);
+    process.emitWarning(`beamjs: a ${kind} for pid ${to} could not be posted to node ${peer} and was dropped: ${(err as Error)?.message ?? String(err)}`, { code: 'BEAMJS_POST_FAILED' });
+  };
+
+  private readonly linkReceiver: LinkReceiver = {
+    message: (pid, msg) => {
       this.counters.remoteIn++;
-      const proc = procs.get(entry);
+      const proc = this.runtime.procs.get(pid);
       if (proc !== undefined) {
-        this.dir.uncount(entry);
+        this.dir.uncount(pid);
         this.runtime.deliverMessage(proc, msg);
       } else {
-        this.receiveSignal({ kind: 'message', to: entry, msg });
+        this.receiveSignal({ kind: 'message', to: pid, msg });
       }
-    }
-  }
-
-  protected onWake(): void {}
+    },
+    envelope: (envelope) => this.receive(envelope),
+  };
 
   /** A process migrated here. */
   protected onArrived(_pid: number): void {}
@@ -493,17 +568,16 @@ export class NodeHost implements Host {
     this.route(signal);
   }
 
+  /** Sends an envelope to node `to`: through the ring if it can go there, else in the port batch. */
   enqueue(to: number, envelope: Envelope, transfer?: TransferListItem[]): void {
-    let box = this.outbox.get(to);
-    if (!box) {
-      box = { items: [], transfer: [], envelopes: 0 };
-      this.outbox.set(to, box);
-    }
-    if (envelope.kind === 'message') box.items.push(envelope.to, envelope.msg);
-    else box.items.push(envelope);
-    if (transfer) box.transfer.push(...transfer);
-    box.envelopes++;
+    const link = this.peers.get(to);
+    if (!link) return; // a dead peer: its processes are gone
     this.counters.remoteOut++;
+    if (!transfer?.length && link.ringEnvelope(envelope)) {
+      this.doorbells.wakeIfSleeping(to);
+      return;
+    }
+    link.queue(envelope, transfer);
     if (++this.outboxSize >= BATCH_MAX) this.flush();
     else if (!this.flushQueued) {
       this.flushQueued = true;
@@ -516,75 +590,31 @@ export class NodeHost implements Host {
     queueMicrotask(this.flush);
   }
 
-  /** Posts every waiting batch: one postMessage per peer. */
+  /** Posts every waiting port batch: one postMessage per peer. */
   readonly flush = (): void => {
     this.flushQueued = false;
     if (this.outboxSize === 0) return;
-    for (const [to, box] of this.outbox) {
-      if (box.items.length === 0) continue;
-      const port = this.peers.get(to);
-      // Taken out before posting: a batch that fails is never posted again.
-      const { items, transfer } = box;
-      box.items = [];
-      box.transfer = [];
-      box.envelopes = 0;
-      if (!port) continue;
-      try {
-        port.postMessage(items, transfer.length ? transfer : undefined);
-      } catch {
-        this.postOneByOne(port, to, items, transfer);
-      }
-    }
+    for (const link of this.peers.values()) link.flush();
     this.outboxSize = 0;
   };
-
-  /**
-   * A batch postMessage refused (send checks every message, so this is a last line: memory, a
-   * stack already deep at the flush): each entry goes alone, and only those that fail are
-   * dropped, uncounted and reported. The others of the batch arrive, in order.
-   */
-  private postOneByOne(port: MessagePort, peer: number, items: unknown[], transfer: TransferListItem[]): void {
-    let moving: TransferListItem[] | undefined = transfer.length ? transfer : undefined;
-    for (let i = 0; i < items.length; i++) {
-      const entry = items[i];
-      const single = typeof entry === 'number' ? [entry, items[++i]] : [entry];
-      const kind = typeof entry === 'number' ? 'message' : (entry as Envelope).kind;
-      // Only a job handed over with moved buffers carries a transfer list.
-      const list = kind === 'adopt' ? moving : undefined;
-      try {
-        port.postMessage(single, list);
-        if (list) moving = undefined;
-      } catch (err) {
-        const env = entry as { to?: number; job?: SpawnJob; proc?: MigratingProcess };
-        const to = typeof entry === 'number' ? entry : (env.to ?? env.job?.pid ?? env.proc?.pid);
-        // A signal was counted in flight to its target when routed: it will never arrive.
-        if (kind !== 'adopt' && kind !== 'migrate' && to !== undefined) this.dir.uncount(to);
-        process.emitWarning(`beamjs: a ${kind} for pid ${to} could not be posted to node ${peer} and was dropped: ${(err as Error)?.message ?? String(err)}`, { code: 'BEAMJS_POST_FAILED' });
-      }
-    }
-  }
 
   get pendingOut(): number {
     return this.outboxSize;
   }
 
-  /** Posted alone: wakes a sleeping peer. */
+  /** Wakes a sleeping peer whose flag the caller cleared. */
   wakePeer(peer: number): void {
-    this.peers.get(peer)?.postMessage({ kind: 'wake' } satisfies PeerMessage);
+    this.doorbells.ring(peer);
   }
-}
 
-/**
- * A job's bytes for the ring. Node's `v8.serialize` writes each typed array as a copy of its
- * own bytes (views on one buffer come apart, and a view over a SharedArrayBuffer arrives as a
- * copy); V8's own serializer, used here, keeps views on their buffer and throws on shared
- * memory, which must travel by postMessage to stay shared. `v8.deserialize` reads it back.
- */
-function serializeJob(job: SpawnJob): Buffer {
-  const serializer = new Serializer();
-  serializer.writeHeader();
-  serializer.writeValue(job);
-  return serializer.releaseBuffer();
+  /**
+   * Asks a busy peer for one of its runnable processes (balancer.ts). Out of band, on the
+   * port and unnumbered: a request needs no order, and its answer (a migrate) is a signal of
+   * the pair like any other.
+   */
+  sendStealRequest(peer: number): void {
+    this.peers.get(peer)?.port.postMessage({ kind: 'steal', from: this.nodeId } satisfies PeerMessage);
+  }
 }
 
 function pushTo(map: Map<number, Signal[]>, pid: number, signal: Signal): void {

@@ -1,19 +1,23 @@
 import type { MessagePort } from 'node:worker_threads';
+import type { PeerWiring } from './peer-link.js';
 import type { MigratingProcess, ProcessInfo, RuntimeEvent, Signal, SpawnJob } from '@beamjs/runtime';
 import type { ProcessDetail, SchedulerSnapshot, SnapshotRequest } from './observer/types.js';
 
 /**
  * Every message that crosses a thread boundary, in one place.
  *
- * Data plane: between any two nodes (scheduler threads and the main thread) over a full mesh
- * of MessagePorts. A node batches what it sends to each peer during a slice and posts one
- * array per peer (`PeerBatch`), so FIFO order per (sender thread, receiver thread) holds for
- * everything in it: signals, and the processes that move.
+ * Data plane: between any two nodes, a link (peer-link.ts): between two schedulers a
+ * shared-memory ring each way (signal-ring.ts, records encoded by plain-codec.ts), and over
+ * a full mesh of MessagePorts what the rings cannot carry and everything to or from the main
+ * thread. A node batches what it sends to a port during a slice and posts one array per peer
+ * (`PeerBatch`). Ring records and port batches of one direction are numbered together, and
+ * applied in that order, so FIFO order per (sender thread, receiver thread) holds for
+ * everything: signals, and the processes that move.
  *
- * Wire format of a batch: a plain message is two entries, the target pid (a number) then the
- * message; every other envelope is one object entry. Structured clone copies a flat array of
- * primitives about 4x faster than an array of small objects, and messages are most of the
- * traffic.
+ * Wire format of a port batch: its sequence number, then the envelopes: a plain message is two
+ * entries, the target pid (a number) then the message; every other envelope is one object
+ * entry. Structured clone copies a flat array of primitives about 4x faster than an array of
+ * small objects, and messages are most of the traffic.
  */
 export type Envelope =
   | Signal
@@ -32,11 +36,6 @@ export type Envelope =
 
 export type PeerBatch = (number | unknown | Exclude<Envelope, { kind: 'message' }>)[];
 
-/** Posted alone (not batched) to a sleeping scheduler: there is stealable work. */
-export interface WakeUp {
-  kind: 'wake';
-}
-
 /**
  * Posted alone by an idle scheduler to a busy one: send me one of your runnable behaviour
  * processes. Runnable processes live in their scheduler's heap, so, unlike spawn jobs, they
@@ -47,7 +46,8 @@ export interface StealRequest {
   from: number;
 }
 
-export type PeerMessage = PeerBatch | WakeUp | StealRequest;
+/** What a port carries: a numbered batch (peer-link.ts), or a steal request, which needs no order. */
+export type PeerMessage = PeerBatch | StealRequest;
 
 /** What the main thread gives a new scheduler thread (`workerData`). */
 export interface SchedulerInit {
@@ -62,6 +62,8 @@ export interface SchedulerInit {
   mainRing: SharedArrayBuffer;
   /** Per-node stats blocks, written by each node, read by anyone. */
   stats: SharedArrayBuffer;
+  /** Per-node wake-up bells (doorbell.ts). */
+  bells: SharedArrayBuffer;
   /** Module URLs to import before taking any work. */
   modules: string[];
   longScheduleMs: number;
@@ -87,8 +89,8 @@ export type SchedulerEvent =
 /** Main -> scheduler, on the worker's parentPort: the ports of the mesh and the control channel. */
 export interface Connect {
   kind: 'connect';
-  /** port to each peer, keyed by node id */
-  peers: [number, MessagePort][];
+  /** port to each peer, and the rings of the pair between two schedulers */
+  peers: PeerWiring[];
   control: MessagePort;
 }
 
@@ -101,8 +103,8 @@ export interface SchedulerControl {
   shutdown(timeoutMs: number): Promise<void>;
   /** Another scheduler died with these processes: fire links and monitors here. */
   peerDied(id: number, pids: number[], cause: string): void;
-  /** A replacement for a dead scheduler exists: talk to it over this port; its job ring is `ring`. */
-  replacePeer(id: number, port: MessagePort, ring: SharedArrayBuffer): void;
+  /** A replacement for a dead scheduler exists: talk to it over `wiring` (port, new signal rings); its job ring is `ring`. */
+  replacePeer(wiring: PeerWiring, ring: SharedArrayBuffer): void;
   /** Moves a behaviour process of this scheduler to scheduler `to`; false if it cannot move now. */
   migrate(pid: number, to: number): boolean;
   /** The web observer's view of this scheduler: process rows, supervisors, heap (only asked while someone watches). */

@@ -1,14 +1,15 @@
-import { deserialize } from 'node:v8';
 import { Runtime, TimerCells, type SpawnJob } from '@beamjs/runtime';
+import { decodeJob } from './job-codec.js';
 import { Directory, MAIN_NODE, makeWord } from './directory.js';
 import { JobRing, epochNow } from './job-ring.js';
 import { NodeHost } from './node-host.js';
 import { SharedNames } from './names.js';
 import { StatsBlock, statsFields } from './stats-block.js';
+import { Doorbells } from './doorbell.js';
 import { Balancer } from './balancer.js';
 import { LoadMeter, loadWindowMs } from './load-meter.js';
 import type { Load } from './placement.js';
-import type { MoveRecord, PeerMessage, SchedulerInit, SchedulerStats } from './protocol.js';
+import type { MoveRecord, SchedulerInit, SchedulerStats } from './protocol.js';
 import type { RuntimeEvent } from '@beamjs/runtime';
 import { runAs, runAsScheduler } from './fault-attribution.js';
 
@@ -16,16 +17,32 @@ import { runAs, runAsScheduler } from './fault-attribution.js';
 const HOUSEKEEPING_EVERY = 8;
 /** Milliseconds between two stats writes while busy (and between two looks at our own jobs). */
 const STATS_MS = 1;
+/**
+ * The longest an idle scheduler keeps looking at its inbound rings and the job rings before
+ * it sleeps (BEAM's scheduler busy wait). A reply in a conversation between two threads
+ * often comes within microseconds, and catching it spinning saves the wake-up; bounded, so
+ * an idle VM still sleeps (~0% CPU) after this long.
+ *
+ * Adaptive, because a spin only pays while the other thread runs at the same time: with more
+ * threads than cores it burns the time slice the sender needs. Each spin that ends in sleep
+ * halves the next one (down to none); a spin that catches work, or a wake-up that comes
+ * sooner than a full spin would have lasted, restores it.
+ */
+export const SPIN_MS = 0.05;
+/** Below this a spin is not worth starting. */
+const SPIN_MIN_MS = 0.004;
 
 /**
  * One scheduler: the node host of a worker thread, plus what only schedulers do — take
  * spawn jobs (their own first, then other nodes'), sleep when there is nothing to do, wake a
  * sleeping peer when they publish work, and push movable processes to less loaded peers.
  *
- * Sleeping is the event loop's own idle wait: with no runnable process and no job to take,
- * the thread returns to libuv and blocks on its ports and timers (no spinning, ~0% CPU). It
- * raises its `sleeping` flag first and looks for work once more after, so a job published in
- * between is either seen by that second look or its publisher sees the flag and wakes us.
+ * Sleeping: with no runnable process, nothing in its inbound rings and no job to take, the
+ * scheduler first spins for SPIN_MS looking at its rings, then raises its `sleeping` flag,
+ * looks once more, and returns to the event loop with an `Atomics.waitAsync` on its doorbell
+ * pending (doorbell.ts): libuv blocks on ports, timers and the bell (~0% CPU). Work made
+ * visible in between is either seen by that last look or its publisher sees the flag and
+ * rings.
  */
 export class Scheduler extends NodeHost {
   private readonly victims: JobRing[] = [];
@@ -61,11 +78,13 @@ export class Scheduler extends NodeHost {
       names: new SharedNames(init.names),
       timerCells: new TimerCells(init.timers, init.id),
       ring: new JobRing(init.rings[init.id]),
+      doorbells: new Doorbells(init.bells),
       report,
       stats,
       loadWindowMs: loadWindowMs(init.balanceIntervalMs),
     });
     this.carriesSignals = true;
+    this.runsOwnJobsOnly = init.schedulers === 1 || !init.stealing;
     this.schedulerCount = init.schedulers;
     this.meter = new LoadMeter(this.loadWindowMs);
     this.schedulers = init.schedulers;
@@ -94,7 +113,7 @@ export class Scheduler extends NodeHost {
         runQueue: () => this.runtime.snapshot().runQueue,
         move: (pid, to, why) => this.move(pid, to, why),
         flush: this.flush,
-        sendStealRequest: (to) => this.peers.get(to)?.postMessage({ kind: 'steal', from: this.nodeId } satisfies PeerMessage),
+        sendStealRequest: (to) => this.sendStealRequest(to),
       },
       this.loadWindowMs,
       this.stealing,
@@ -103,6 +122,17 @@ export class Scheduler extends NodeHost {
       this.balanceTimer = setInterval(() => this.rebalance(), init.balanceIntervalMs);
       this.balanceTimer.unref();
     }
+  }
+
+  /**
+   * No other scheduler can take our jobs (we are alone, or stealing is off): a spawn starts
+   * here directly, as on the single-thread runtime — no serialization, no ring.
+   */
+  private readonly runsOwnJobsOnly: boolean;
+
+  protected override startLocal(job: SpawnJob): void {
+    if (this.runsOwnJobsOnly) this.startJob(job, []);
+    else this.publish(job);
   }
 
   /** Swaps the ring of a replaced peer for the replacement's. */
@@ -116,7 +146,10 @@ export class Scheduler extends NodeHost {
   beforeSlice(): void {
     runAsScheduler();
     if (Atomics.load(this.stats.sleeping, this.nodeId) === 1) Atomics.store(this.stats.sleeping, this.nodeId, 0);
+    this.doorbells.awake(this.nodeId);
     this.stats.tick(this.nodeId);
+    // Signals from other schedulers are read at every slice boundary while busy: no event-loop task.
+    this.drainRings();
     if (++this.slices % HOUSEKEEPING_EVERY !== 0) return;
     this.flush();
     // Stats are read by the main thread at human speed: write them at most every STATS_MS, not
@@ -147,20 +180,71 @@ export class Scheduler extends NodeHost {
     runAsScheduler();
     this.stats.beat(this.nodeId, 0);
     this.flush();
+    if (this.drainRings() > 0) {
+      // What arrived may or may not be work: a slice looks, and comes back here if not.
+      this.runtime.wake();
+      return;
+    }
     if (this.findWork()) return;
-    Atomics.store(this.stats.sleeping, this.nodeId, 1);
-    if (this.findWork()) {
-      Atomics.store(this.stats.sleeping, this.nodeId, 0);
+    if (this.spinMs >= SPIN_MIN_MS && this.spin()) {
+      this.spinMs = SPIN_MS;
+      return;
+    }
+    this.spinMs = this.spinMs / 2;
+    this.sleep();
+  }
+
+  /** The next spin's length (see SPIN_MS). */
+  private spinMs = SPIN_MS;
+  private sleptAt = 0;
+  private bellArmed = false;
+
+  /** Looks for work for at most `spinMs`; true if it found some (and set it going). */
+  private spin(): boolean {
+    const until = performance.now() + this.spinMs;
+    for (let i = 1; ; i++) {
+      if (this.ringsDue()) {
+        this.drainRings();
+        this.runtime.wake();
+        return true;
+      }
+      if ((i & 31) === 0) {
+        if (this.findWork()) return true;
+        if (performance.now() >= until) return false;
+      }
+    }
+  }
+
+  private sleep(): void {
+    const id = this.nodeId;
+    Atomics.store(this.stats.sleeping, id, 1);
+    const seen = this.doorbells.goingToSleep(id);
+    if (this.ringsDue() || this.findWork()) {
+      Atomics.store(this.stats.sleeping, id, 0);
+      this.doorbells.awake(id);
+      this.runtime.wake();
       return;
     }
     this.writeStats();
+    this.sleptAt = performance.now();
+    if (!this.bellArmed) {
+      this.bellArmed = true;
+      this.doorbells.wait(id, seen, this.onBell);
+    }
+    // Asleep, with runnable processes elsewhere: ask a busy peer for one (balancer.ts).
     if (this.schedulers > 1) this.balancer.requestSteal();
   }
 
-  protected override onWake(): void {
+  private readonly onBell = (): void => {
+    this.bellArmed = false;
+    // Woken this soon: a spin would have caught it.
+    if (performance.now() - this.sleptAt < 2 * SPIN_MS) this.spinMs = SPIN_MS;
     Atomics.store(this.stats.sleeping, this.nodeId, 0);
-    if (this.runtime.snapshot().runQueue === 0) this.idle();
-  }
+    this.doorbells.awake(this.nodeId);
+    this.drainRings();
+    // A slice looks at the run queue and the jobs, and ends in idle() if there is nothing.
+    this.runtime.wake();
+  };
 
   protected override scheduleFlush(): void {
     // Batches are posted at the end of the slice or when the loop goes idle; a send from
@@ -175,7 +259,7 @@ export class Scheduler extends NodeHost {
     this.ring.finish(own);
     const entry = this.published.get(own.pid);
     this.published.delete(own.pid);
-    const job = entry?.job ?? (deserialize(own.bytes) as SpawnJob);
+    const job = entry?.job ?? (decodeJob(own.bytes));
     this.startJob(job, []);
     return true;
   }
@@ -206,7 +290,7 @@ export class Scheduler extends NodeHost {
       }
       ring.finish(stolen);
       this.counters.steals++;
-      this.startJob(deserialize(stolen.bytes) as SpawnJob, []);
+      this.startJob(decodeJob(stolen.bytes), []);
       return true;
     }
     // Jobs too young to take: look again when they are old enough (unless their owner took them).
@@ -309,3 +393,4 @@ export class Scheduler extends NodeHost {
     if (this.balanceTimer) clearInterval(this.balanceTimer);
   }
 }
+

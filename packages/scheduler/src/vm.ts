@@ -42,6 +42,9 @@ import type { ClusterNode, ClusterJoin } from './cluster/cluster-node.js';
 import { processCluster } from './cluster/hooks.js';
 import type { ClusterOptions } from './cluster/options.js';
 import { MainHost } from './main-host.js';
+import { Doorbells } from './doorbell.js';
+import type { PeerWiring } from './peer-link.js';
+import { DEFAULT_SIGNAL_RING_BYTES, SignalRing } from './signal-ring.js';
 import { nodeEndpoint } from './comlink-port.js';
 import { cancelFlagsBuffer } from './cancel.js';
 import { isTypeScriptFile, missingTsxError, tsxAvailable } from './typescript.js';
@@ -157,6 +160,7 @@ export class VM extends EventEmitter<VMEvents> {
   private readonly statsBlock: StatsBlock;
   private readonly rings: SharedArrayBuffer[];
   private readonly mainRing: SharedArrayBuffer;
+  private readonly bells = Doorbells.create();
   private readonly cancel: SharedArrayBuffer;
   private readonly directory: Directory;
   private readonly names: SharedNames;
@@ -194,6 +198,7 @@ export class VM extends EventEmitter<VMEvents> {
         // Regions 0..schedulers-1 are the schedulers'; the main thread's is the last.
         timerCells: new TimerCells(this.timers, this.schedulers),
         ring: new JobRing(this.mainRing),
+        doorbells: new Doorbells(this.bells),
         report: (event) => this.onReport({ ...event, scheduler: MAIN_NODE }),
         stats: this.statsBlock,
         loadWindowMs: loadWindowMs(options.balanceIntervalMs),
@@ -292,36 +297,50 @@ export class VM extends EventEmitter<VMEvents> {
 
   /** The first threads: a full mesh of channels between every two nodes (main included). */
   private startThreads(): Promise<void[]> {
-    const ports = new Map<number, [number, MessagePort][]>();
+    const wiring = new Map<number, PeerWiring[]>();
     const nodes = [...Array.from({ length: this.schedulers }, (_, id) => id), MAIN_NODE];
-    for (const node of nodes) ports.set(node, []);
+    for (const node of nodes) wiring.set(node, []);
     for (let a = 0; a < nodes.length; a++) {
       for (let b = a + 1; b < nodes.length; b++) {
+        const [ab, ba] = this.pairRings(nodes[a], nodes[b]);
         const channel = new MessageChannel();
-        ports.get(nodes[a])!.push([nodes[b], channel.port1]);
-        ports.get(nodes[b])!.push([nodes[a], channel.port2]);
+        wiring.get(nodes[a])!.push({ id: nodes[b], port: channel.port1, out: ab, in: ba });
+        wiring.get(nodes[b])!.push({ id: nodes[a], port: channel.port2, out: ba, in: ab });
       }
     }
-    for (const [peer, port] of ports.get(MAIN_NODE)!) this.host.connect(peer, port);
-    return Promise.all(Array.from({ length: this.schedulers }, (_, id) => this.spawnThread(id, ports.get(id)!)));
+    for (const peer of wiring.get(MAIN_NODE)!) this.host.connect(peer);
+    return Promise.all(Array.from({ length: this.schedulers }, (_, id) => this.spawnThread(id, wiring.get(id)!)));
   }
 
-  /** A replacement thread: new channels to every live node; the others learn of it over their control channel. */
+  /**
+   * The signal rings between two nodes, a -> b and b -> a: between two schedulers only (the
+   * main thread sleeps in its event loop and never spins: its links are ports). Smaller rings
+   * for many schedulers: there are n(n-1) of them.
+   */
+  private pairRings(a: number, b: number): [SharedArrayBuffer, SharedArrayBuffer] | [undefined, undefined] {
+    if (a === MAIN_NODE || b === MAIN_NODE) return [undefined, undefined];
+    const bytes = this.schedulers > 16 ? DEFAULT_SIGNAL_RING_BYTES / 4 : DEFAULT_SIGNAL_RING_BYTES;
+    return [SignalRing.create(bytes), SignalRing.create(bytes)];
+  }
+
+  /** A replacement thread: new channels and rings to every live node; the others learn of it over their control channel. */
   private replaceThread(id: number): Promise<void> {
-    const peers: [number, MessagePort][] = [];
+    const peers: PeerWiring[] = [];
     const toMain = new MessageChannel();
-    this.host.connect(id, toMain.port1);
-    peers.push([MAIN_NODE, toMain.port2]);
+    this.host.connect({ id, port: toMain.port1 });
+    peers.push({ id: MAIN_NODE, port: toMain.port2 });
     for (const other of this.threads) {
       if (other.id === id || !this.isRunning(other)) continue;
       const channel = new MessageChannel();
-      peers.push([other.id, channel.port1]);
-      void other.control.replacePeer(id, Comlink.transfer(channel.port2, [channel.port2 as never]), this.rings[id]);
+      const [mine, theirs] = this.pairRings(id, other.id);
+      peers.push({ id: other.id, port: channel.port1, out: mine, in: theirs });
+      const wiring: PeerWiring = { id, port: channel.port2, out: theirs, in: mine };
+      void other.control.replacePeer(Comlink.transfer(wiring, [channel.port2 as never]), this.rings[id]);
     }
     return this.spawnThread(id, peers);
   }
 
-  private spawnThread(id: number, peers: [number, MessagePort][]): Promise<void> {
+  private spawnThread(id: number, peers: PeerWiring[]): Promise<void> {
     const init: SchedulerInit = {
       id,
       schedulers: this.schedulers,
@@ -331,6 +350,7 @@ export class VM extends EventEmitter<VMEvents> {
       rings: this.rings,
       mainRing: this.mainRing,
       stats: this.statsBlock.buffer,
+      bells: this.bells,
       cancel: this.cancel,
       modules: this.options.modules.map(String),
       longScheduleMs: this.options.longScheduleMs,
@@ -363,7 +383,7 @@ export class VM extends EventEmitter<VMEvents> {
     worker.on('error', (err) => (failure = err));
     worker.on('exit', (code) => this.onThreadExit(thread, code, failure));
     const connect: Connect = { kind: 'connect', peers, control: control.port2 };
-    worker.postMessage(connect, [control.port2, ...peers.map(([, port]) => port)]);
+    worker.postMessage(connect, [control.port2, ...peers.map((p) => p.port)]);
     worker.unref();
     return ready;
   }
@@ -610,7 +630,14 @@ export class VM extends EventEmitter<VMEvents> {
 
   private async watchExits(): Promise<void> {
     for (;;) {
-      const msg = await this.watcher.receive();
+      let msg: unknown;
+      try {
+        msg = await this.watcher.receive();
+      } catch {
+        // The VM stopped: a DOWN delivered while it stopped (drainPeers) resumed this loop
+        // after the mailbox closed. Its waiters were settled with ERR_VM_STOPPED already.
+        return;
+      }
       if (!isDownMessage(msg)) continue;
       const resolve = this.exitWatchers.get(msg.ref);
       this.exitWatchers.delete(msg.ref);
@@ -828,7 +855,7 @@ export class VM extends EventEmitter<VMEvents> {
       t.control[Comlink.releaseProxy]();
       t.controlPort.close();
     }
-    for (const port of this.host.peers.values()) port.close();
+    for (const link of this.host.peers.values()) link.close();
     await Promise.all(this.threads.filter(Boolean).map((t) => t.worker.terminate()));
   }
 

@@ -33,7 +33,7 @@ containFaults(
 );
 
 port.once('message', async (message: Connect) => {
-  for (const [peer, peerPort] of message.peers) scheduler.connect(peer, peerPort);
+  for (const wiring of message.peers) scheduler.connect(wiring);
   Comlink.expose(control, nodeEndpoint(message.control as never));
   for (const url of init.modules) {
     try {
@@ -59,9 +59,9 @@ const control: SchedulerControl = {
     scheduler.flush();
   },
   peerDied: (id, pids, cause) => scheduler.peerDied(id, pids, cause),
-  replacePeer(id, peerPort, ring) {
-    scheduler.connect(id, peerPort);
-    scheduler.replaceVictim(id, ring);
+  replacePeer(wiring, ring) {
+    scheduler.connect(wiring);
+    scheduler.replaceVictim(wiring.id, ring);
   },
   migrate(pid, to) {
     const moved = scheduler.move(pid, to, 'explicit');

@@ -6,6 +6,7 @@ import { rallyPair } from './fixtures/procs.js';
 import { isType, testVM } from './helpers.js';
 
 const POOL = new URL('./fixtures/pool.ts', import.meta.url);
+const PROCS = new URL('./fixtures/procs.ts', import.meta.url);
 
 /**
  * Long-lived busy workers spread over the schedulers: by placement at spawn (supervisors'
@@ -79,7 +80,11 @@ describe('long-lived workers spread over the schedulers', () => {
   });
 
   it('a chatty pair (spawn, then send, then ping-pong) stays on one scheduler while balancing runs', async () => {
-    const v = await start({ balanceIntervalMs: 20, stealAfterMs: 500 });
+    // The pair's module is loaded up front: importing it on first spawn fills scheduler 0's
+    // first load window with a few steps and a long import, which reads as saturated and
+    // CPU-bound, and an idle peer's steal request then takes one of the pair (a load-meter
+    // weakness, not what this test is about).
+    const v = await start({ balanceIntervalMs: 20, stealAfterMs: 500, modules: [POOL, PROCS] });
     v.spawnOn(0, rallyPair, 5_000, v.self);
     const done = (await v.receive(isType('rally-done'))) as { schedulers: number[] };
     expect({ schedulers: done.schedulers, moves: v.migrations() }).toEqual({ schedulers: [0, 0], moves: [] });

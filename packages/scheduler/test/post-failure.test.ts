@@ -6,13 +6,15 @@ import { SharedNames } from '../src/names.js';
 import { NodeHost } from '../src/node-host.js';
 import { StatsBlock } from '../src/stats-block.js';
 import { TimerCells } from '@beamjs/runtime';
+import { Doorbells } from '../src/doorbell.js';
 
 /** Node 1 with a peer, node 2, on the other end of a channel; a pid owned by node 2. */
 function hostWithPeer(): { host: NodeHost; dir: Directory; pid: number; inbox: unknown[][]; other: MessagePort; close: () => void } {
   const dir = new Directory(Directory.create());
-  const host = new NodeHost({ nodeId: 1, directory: dir, names: new SharedNames(SharedNames.create()), ring: new JobRing(JobRing.create()), timerCells: new TimerCells(new SharedArrayBuffer(TimerCells.bytes(3)), 1), report: () => {}, stats: new StatsBlock(StatsBlock.create()), loadWindowMs: 50 });
+  const host = new NodeHost({ nodeId: 1, directory: dir, names: new SharedNames(SharedNames.create()), ring: new JobRing(JobRing.create()), doorbells: new Doorbells(Doorbells.create()), timerCells: new TimerCells(new SharedArrayBuffer(TimerCells.bytes(3)), 1), report: () => {}, stats: new StatsBlock(StatsBlock.create()), loadWindowMs: 50 });
   const { port1, port2 } = new MessageChannel();
-  host.peers.set(2, port1);
+  // A link with no rings (as to the main thread): everything goes by the port.
+  host.connect({ id: 2, port: port1 });
   const inbox: unknown[][] = [];
   port2.on('message', (batch: unknown[]) => inbox.push(batch));
   const pid = dir.claimSlot(dir.reserveSlots(1), 2, false);
@@ -33,7 +35,8 @@ describe('posting a batch to another thread', () => {
     expect(() => host.flush()).not.toThrow();
     host.flush();
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(inbox).toEqual([[pid, 'first'], [pid, 'last']]);
+    // Each entry alone, numbered in the link's sequence (see peer-link.ts).
+    expect(inbox).toEqual([[0, pid, 'first'], [1, pid, 'last']]);
     // The dropped one will never arrive: it no longer counts as in flight.
     expect(inflightOf(dir.wordOf(pid))).toBe(2);
     expect(warn).toHaveBeenCalledTimes(1);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { GenServer, TIMEOUT, isDownMessage, isExitMessage, type AnyPid, type Context } from '@beamjs/runtime';
 import { startVM, type VM } from '@beamjs/scheduler';
-import { collector, registrar, relay, startSlowServer, streamer, waiter } from './fixtures/cluster/procs.js';
+import { aliveCheck, collector, registrar, relay, startSlowServer, streamer, waiter } from './fixtures/cluster/procs.js';
 import { NATS_SERVER, startNatsServer, type NatsServer } from './fixtures/cluster/nats-server.js';
 import { startChildNode, type ChildNode } from './fixtures/cluster/child-node.js';
 
@@ -137,6 +137,8 @@ describe.skipIf(!NATS_SERVER)('distribution over NATS: three OS processes', () =
     await me.spawnOn('d', startSlowServer, me.self);
     const { server } = await take<{ server: AnyPid }>(me, (m) => m?.server !== undefined, 'server');
     expect(await GenServer.call(me, server as GenServer.Server<any>, { type: 'get' })).toBe(0);
+    me.spawn(aliveCheck, linked, me.self);
+    expect(await take(me, (m) => m?.of === linked, 'alive check')).toMatchObject({ alive: true });
 
     // The call waits for a reply that never comes; the node dies under it.
     const call = GenServer.call(me, server as GenServer.Server<any>, { type: 'slow' }, 60_000).then(
@@ -157,6 +159,8 @@ describe.skipIf(!NATS_SERVER)('distribution over NATS: three OS processes', () =
     console.log(`node-down detected ${detectedMs.toFixed(0)} ms after SIGKILL (heartbeat ${HEARTBEAT_MS} ms, down after ${DOWN_AFTER_MS} ms)`);
     expect(a.nodes()).toEqual(['c']);
     expect(me.isAlive(linked)).toBe(false);
+    me.spawn(aliveCheck, linked, me.self);
+    expect(await take(me, (m) => m?.of === linked, 'alive check')).toMatchObject({ alive: false });
     expect(await me.whereisGlobal('held-by-d')).toBeUndefined();
     // A send to the gone node is a silent no-op.
     me.send(linked, 'hello?');

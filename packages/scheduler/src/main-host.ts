@@ -6,7 +6,6 @@ import { NodeHost, type NodeHostInit } from './node-host.js';
 /** What the main thread's host needs of a cluster gateway. */
 export interface ForeignGateway {
   route(signal: Signal): void;
-  mayBeAlive(pid: number): boolean;
 }
 
 /**
@@ -40,10 +39,6 @@ export class MainHost extends NodeHost {
   protected override routeForeign(signal: Signal): void {
     if (this.gateway) this.gateway.route(signal);
     else this.runtime.bounce(signal);
-  }
-
-  protected override foreignAlive(pid: number): boolean {
-    return this.gateway?.mayBeAlive(pid) ?? false;
   }
 
   /** Live schedulers, rotated at each spread spawn so that ties do not all go to the first. */

@@ -1,6 +1,7 @@
 import { receiveMessageOnPort, type TransferListItem } from 'node:worker_threads';
 import {
   Runtime,
+  creationOf,
   deepCopy,
   isCloneable,
   slotOf,
@@ -216,9 +217,9 @@ export class NodeHost implements Host {
     }
   }
 
-  /** Whether another node's pid may be alive (its node is up): the main thread's gateway knows. */
-  protected foreignAlive(_pid: number): boolean {
-    return this.dir.creation !== 0;
+  /** Whether another node's pid may be alive: its node is up (Erlang cannot ask a remote node synchronously either). */
+  protected foreignAlive(pid: number): boolean {
+    return this.cluster?.isUp(creationOf(pid)) ?? false;
   }
 
   /** Whether signals to our unstarted jobs travel inside the job (schedulers) or are held here (see carryInJob). */

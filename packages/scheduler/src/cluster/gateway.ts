@@ -47,10 +47,6 @@ export class Gateway implements ForeignGateway {
     this.subscription = nc.subscribe(this.s.signals(self), { callback: (err, msg) => { if (!err) this.onBatch(msg.data); } });
   }
 
-  mayBeAlive(pid: number): boolean {
-    return this.table.mayBeAlive(pid);
-  }
-
   route(signal: Signal): void {
     const creation = creationOf(signal.to);
     if (creation === this.self || !this.table.isUp(creation)) {

@@ -1,4 +1,4 @@
-import { MAX_CREATION, creationOf } from '@beamjs/runtime';
+import { MAX_CREATION } from '@beamjs/runtime';
 
 /**
  * Which cluster nodes this node sees up, in shared memory, so that every thread of the VM
@@ -34,11 +34,6 @@ export class NodeTable {
 
   isUp(creation: number): boolean {
     return creation >= 0 && creation <= MAX_CREATION && Atomics.load(this.state, creation) === UP;
-  }
-
-  /** Whether a pid of another node may be alive: its node is up (Erlang's `is_process_alive` cannot ask a remote node either). */
-  mayBeAlive(pid: number): boolean {
-    return this.isUp(creationOf(pid));
   }
 
   /** Names of the nodes up now, this one excluded (Erlang's `nodes()`). */

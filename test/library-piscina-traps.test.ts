@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startVM, type SchedulerDown, type VM } from '@beamjs/scheduler';
 import { add, block, sleepy, square, stubborn } from './fixtures/library.js';
 import { eatMemory } from '../packages/scheduler/test/fixtures/procs.js';
+import { markRan } from './fixtures/slow-module.js';
 
 async function until(cond: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
@@ -65,7 +66,10 @@ describe('jobs as a piscina user expects them', () => {
 describe('scheduler threads that end', () => {
   it("a hard cancel is reported as intended, not as an error: 'schedulerDown' names the job, no 'error', nothing logged as an error", async () => {
     const errorLog = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const vm = await startVM({ schedulers: 2 }); // the default reporter, which prints
+    // The default reporter, which prints. The fixture module is loaded up front: the job must be
+    // in its endless loop when the hard cancel comes, not still loading (a job cancelled while
+    // it loads just never runs: the next test).
+    const vm = await startVM({ schedulers: 2, modules: [new URL('./fixtures/library.ts', import.meta.url)] });
     try {
       const downs: SchedulerDown[] = [];
       const errors: Error[] = [];
@@ -82,6 +86,19 @@ describe('scheduler threads that end', () => {
     } finally {
       errorLog.mockRestore();
       await vm.stop(200);
+    }
+  });
+
+  it('a job cancelled while its module loads never runs: its function is not called for a process that is gone', async () => {
+    const vm = await startVM({ schedulers: 2, onReport: () => {} });
+    try {
+      const flag = new SharedArrayBuffer(4);
+      await expect(vm.runWith(markRan, [flag], { timeout: 50 })).rejects.toMatchObject({ code: 'ERR_JOB_TIMEOUT' });
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // the module has loaded by now
+      expect(Atomics.load(new Int32Array(flag), 0)).toBe(0);
+      expect(await vm.run(markRan, new SharedArrayBuffer(4))).toBe('ran');
+    } finally {
+      await vm.stop();
     }
   });
 

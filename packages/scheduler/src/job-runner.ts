@@ -78,6 +78,19 @@ function reply(ctx: Context<unknown>, to: number, message: JobReply, tag: number
   }
 }
 
+/**
+ * The job's definition, once this thread has loaded its module; undefined if the job was
+ * killed meanwhile. A job's clock starts before its module loads, so a caller's timeout or
+ * cancel can end the process during the load; what follows the await must then not run the
+ * user's function for a process that no longer exists (nothing could stop it short of a hard
+ * cancel, and its result would go nowhere).
+ */
+function loaded(ctx: Context<unknown>, key: string): ProcessDefinition | undefined | Promise<ProcessDefinition | undefined> {
+  const found = userFunction(key, ctx.schedulerId);
+  if (!isThenable(found)) return found;
+  return Promise.resolve(found).then((def) => (ctx.isAlive(ctx.self) ? def : undefined));
+}
+
 export const runJob = defineProcess(
   import.meta.url,
   'beamjs.run',
@@ -85,8 +98,9 @@ export const runJob = defineProcess(
     let outcome: JobReply;
     markStarted(ctx.self);
     try {
-      const found = userFunction(key, ctx.schedulerId);
+      const found = loaded(ctx, key);
       const def = isThenable(found) ? await found : found;
+      if (def === undefined) return;
       const value = def.body(ctx, ...args);
       outcome = { tag, ok: true, value: isThenable(value) ? await value : value };
     } catch (err) {
@@ -105,8 +119,10 @@ export const mapChunk = defineProcess(
     let index = 0;
     markStarted(ctx.self);
     try {
-      const found = userFunction(key, ctx.schedulerId);
-      const body = (isThenable(found) ? await found : found).body;
+      const found = loaded(ctx, key);
+      const def = isThenable(found) ? await found : found;
+      if (def === undefined) return;
+      const body = def.body;
       const results = new Array(items.length);
       for (; index < items.length; index++) {
         const result = body(ctx, items[index]);

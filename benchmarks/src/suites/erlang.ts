@@ -17,9 +17,12 @@ import { ringHops, spawnBackCount, RING_COROUTINE, SPAWN_BACK } from './messagin
 const SOURCE = fileURLToPath(new URL('../../erlang/beam_bench.erl', import.meta.url));
 
 let installed: boolean | undefined;
-/** Whether `erl` (and `erlc`) can be run here. */
+/**
+ * Whether `erl` and `erlc` can be run here. `erlc -help` exits with 1 on OTP 25 (Debian 12's
+ * erlang-base), so erlc counts as present when it could be started at all.
+ */
 export function erlangInstalled(): boolean {
-  installed ??= spawnSync('erlc', ['-help'], { stdio: 'ignore' }).status === 0 && spawnSync('erl', ['-noshell', '-eval', 'halt().'], { stdio: 'ignore' }).status === 0;
+  installed ??= spawnSync('erlc', ['-help'], { stdio: 'ignore' }).error === undefined && spawnSync('erl', ['-noshell', '-eval', 'halt().'], { stdio: 'ignore' }).status === 0;
   return installed;
 }
 

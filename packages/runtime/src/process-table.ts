@@ -8,13 +8,24 @@ const SLOT_MASK = SLOT_SPACE - 1;
  * processes (the generation tells a stale pid from the slot's current owner), so an array
  * does what a Map would at a fraction of the cost: a Map of 200k pids spends ~250 ns per
  * insert and delete rehashing, which capped the spawn rate.
+ *
+ * The slot array is as long as the highest slot ever used on this thread (a million after a
+ * million spawns), so walking it costs that much however few processes live here now: the
+ * live ones are also kept densely in `live` (each knows its index; deletes swap the last one
+ * in), and `values()` walks those.
  */
 export class ProcessTable {
-  private readonly slots: (Proc | undefined)[] = [];
-  private count = 0;
+  /**
+   * Filled with `undefined` up to its length and grown by doubling: written out of order (the
+   * slots of stolen and migrated processes come from every thread), a plain growing array
+   * turns holey and falls into V8's dictionary mode, where one insert cost ~30 us when a
+   * scheduler held half a million processes.
+   */
+  private slots: (Proc | undefined)[] = new Array<Proc | undefined>(1024).fill(undefined);
+  private readonly live: Proc[] = [];
 
   get size(): number {
-    return this.count;
+    return this.live.length;
   }
 
   get(pid: number): Proc | undefined {
@@ -29,8 +40,13 @@ export class ProcessTable {
 
   set(proc: Proc): void {
     const slot = proc.self & SLOT_MASK;
-    if (this.slots[slot] === undefined) this.count++;
+    if (slot >= this.slots.length) this.grow(slot);
+    const before = this.slots[slot];
+    if (before === proc) return;
+    if (before !== undefined) this.unlist(before);
     this.slots[slot] = proc;
+    proc.tableIndex = this.live.length;
+    this.live.push(proc);
   }
 
   delete(pid: number): boolean {
@@ -38,21 +54,36 @@ export class ProcessTable {
     const proc = this.slots[slot];
     if (proc === undefined || proc.self !== pid) return false;
     this.slots[slot] = undefined;
-    this.count--;
+    this.unlist(proc);
     return true;
   }
 
-  *values(): IterableIterator<Proc> {
-    const slots = this.slots;
-    for (let i = 0; i < slots.length; i++) {
-      const proc = slots[i];
-      if (proc !== undefined) yield proc;
-    }
+  /** The live processes, as they are now: deleting or adding while walking them is safe. */
+  values(): IterableIterator<Proc> {
+    return this.live.slice().values();
+  }
+
+  /** At most `max` of the live processes (a bounded look, for code that runs often). */
+  some(max: number): Proc[] {
+    return this.live.slice(0, max);
   }
 
   pids(): number[] {
-    const pids: number[] = [];
-    for (const proc of this.values()) pids.push(proc.self);
-    return pids;
+    return this.live.map((proc) => proc.self);
+  }
+
+  private grow(slot: number): void {
+    const slots = new Array<Proc | undefined>(Math.max(this.slots.length * 2, slot + 1)).fill(undefined);
+    for (let i = 0; i < this.slots.length; i++) slots[i] = this.slots[i];
+    this.slots = slots;
+  }
+
+  private unlist(proc: Proc): void {
+    const last = this.live.pop()!;
+    if (last !== proc) {
+      this.live[proc.tableIndex] = last;
+      last.tableIndex = proc.tableIndex;
+    }
+    proc.tableIndex = -1;
   }
 }

@@ -67,6 +67,8 @@ export class Proc implements Context<unknown> {
   status: ProcessStatus = 'starting';
   /** In the run queue with `next` to do. */
   queued = false;
+  /** Its index in its thread's ProcessTable's dense list (-1: not in one). */
+  tableIndex = -1;
   next: Next = Next.Nothing;
   resumeValue: unknown = undefined;
   waiter: Waiter | undefined = undefined;

@@ -165,11 +165,15 @@ export class Balancer {
 
   private readonly arrivedAt = new Map<number, number>();
 
-  /** Behaviour processes waiting in the run queue right now. */
+  /**
+   * Behaviour processes waiting in the run queue right now, among the first COUNT_LIMIT
+   * processes: steal requests come every few milliseconds, and a scheduler with half a million
+   * processes must not walk them all each time.
+   */
   private queued(): number[] {
     const pids: number[] = [];
     const settled = performance.now() - SETTLE_ROUNDS * this.windowMs;
-    for (const proc of this.host.runtime.procs.values()) {
+    for (const proc of this.host.runtime.procs.some(COUNT_LIMIT)) {
       if (proc.status === 'runnable' && !proc.busy && this.mayMove(proc.self, proc.isActor, settled)) pids.push(proc.self);
     }
     return pids;

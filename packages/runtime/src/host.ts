@@ -54,6 +54,8 @@ export interface ClusterHooks {
   registerGlobal(ctx: Context<any>, name: string, pid: number): Promise<boolean>;
   unregisterGlobal(ctx: Context<any>, name: string): Promise<void>;
   whereisGlobal(ctx: Context<any>, name: string): Promise<number | undefined>;
+  /** The holder of a global name in this node's replica of the global name table, at once (what `send({ global })` resolves with). */
+  globalHolder(name: string): number | undefined;
 }
 
 /**

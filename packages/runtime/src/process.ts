@@ -8,6 +8,7 @@ import type { ProcessInfo, ProcessStatus } from './info.js';
 import type { RuntimeEvent } from './events.js';
 import type { ClusterHooks, Host } from './host.js';
 import type { Signal } from './signals.js';
+import { clusterOf } from './names.js';
 
 /** Thrown through a process's own stack by `ctx.exit(reason)`, and by any ctx call of a dead process. */
 export class ProcessExit {
@@ -402,11 +403,7 @@ export class Proc implements Context<unknown> {
   }
 
   #cluster(where: string): ClusterHooks {
-    const cluster = this.#rt.host.cluster;
-    if (cluster === undefined) {
-      throw new BeamError('ERR_NO_CLUSTER', `${where} needs a cluster: start the VM with startVM({ node: 'a', cluster: 'nats://127.0.0.1:4222' }) or run beamjs run --node a --cluster nats://127.0.0.1:4222`);
-    }
-    return cluster;
+    return clusterOf(this.#rt.host, where);
   }
 
   isAlive(pid: AnyPid): boolean {

@@ -2,6 +2,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { PeerWiring } from './peer-link.js';
 import type { MigratingProcess, ProcessInfo, RuntimeEvent, Signal, SpawnJob } from '@beamjs/runtime';
 import type { ProcessDetail, SchedulerSnapshot, SnapshotRequest } from './observer/types.js';
+import type { ClusterShared } from './cluster/hooks.js';
 
 /**
  * Every message that crosses a thread boundary, in one place.
@@ -75,8 +76,8 @@ export interface SchedulerInit {
   stealAfterMs: number;
   /** Milliseconds between two load-balancing rounds (0: never rebalance). */
   balanceIntervalMs: number;
-  /** A cluster node's shared node table (cluster/node-table.ts) and request timeout; absent without a cluster. */
-  cluster?: { table: SharedArrayBuffer; requestTimeoutMs: number };
+  /** A cluster node's shared tables (nodes, global names) and request timeout; absent without a cluster. */
+  cluster?: ClusterShared;
 }
 
 /** Scheduler -> main, on the worker's parentPort. */

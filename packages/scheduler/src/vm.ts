@@ -206,7 +206,7 @@ export class VM extends EventEmitter<VMEvents> {
       () => this.threads.filter((t) => t.alive).map((t) => t.id),
     );
     this.host.schedulerCount = this.schedulers;
-    if (options.join) this.host.cluster = processCluster(options.join.table.buffer, options.join.seat.creation, options.join.options.requestTimeoutMs);
+    if (options.join) this.host.cluster = processCluster(options.join.shared, options.join.seat.creation);
     this.runtime = new Runtime(this.host, { longScheduleMs: options.longScheduleMs });
     this.host.runtime = this.runtime;
     this.context = this.mailbox();
@@ -357,7 +357,7 @@ export class VM extends EventEmitter<VMEvents> {
       stealing: this.options.stealing,
       stealAfterMs: this.options.stealAfterMs,
       balanceIntervalMs: this.options.balanceIntervalMs,
-      cluster: this.options.join ? { table: this.options.join.table.buffer, requestTimeoutMs: this.options.join.options.requestTimeoutMs } : undefined,
+      cluster: this.options.join?.shared,
     };
     const worker = startWorker(WORKER_ENTRY, {
       workerData: init,

@@ -25,7 +25,7 @@ const scheduler = new Scheduler(
   (event: RuntimeEvent) => post({ kind: 'report', id: init.id, event }),
   (moves) => post({ kind: 'moved', id: init.id, moves }),
 );
-if (init.cluster) scheduler.cluster = processCluster(init.cluster.table, scheduler.dir.creation, init.cluster.requestTimeoutMs);
+if (init.cluster) scheduler.cluster = processCluster(init.cluster, scheduler.dir.creation);
 containFaults(
   scheduler.runtime,
   (event) => post({ kind: 'report', id: init.id, event }),

@@ -1,7 +1,7 @@
 import { BeamError, checkTimeout, describe } from '../errors.js';
 import { TIMEOUT, type Context } from '../context.js';
 import type { Definition } from '../definition.js';
-import { pidToString, type AnyPid, type Pid } from '../pid.js';
+import { isGlobalName, pidToString, type AnyPid, type GlobalName, type Pid } from '../pid.js';
 import { formatReason, type ExitReason } from '../reasons.js';
 import { ExitError } from './errors.js';
 import { childSpecOf, type ChildSpecOptions } from './child-spec-of.js';
@@ -176,7 +176,7 @@ export function call<T extends ServerTypes>(ctx: Ctx, server: ServerRef<T>, requ
 export async function call(ctx: Ctx, server: unknown, request: unknown, timeout: number = 5000): Promise<unknown> {
   const ms = checkTimeout(timeout);
   // Not `await` for a pid or a name: the monitor and the request go out in the caller's own step.
-  const pid = isViaName(server) ? await resolveVia(ctx, server) : resolve(ctx, server, 'call');
+  const pid = isViaName(server) ? await resolveVia(ctx, server) : isGlobalName(server) ? await resolveGlobal(ctx, server) : resolve(ctx, server, 'call');
   if (pid === ctx.self) {
     throw new BeamError('ERR_INVALID_ARGUMENT', `process ${pidToString(pid)} called itself: it would wait forever for its own reply; run the code directly instead`);
   }
@@ -220,6 +220,15 @@ export async function call(ctx: Ctx, server: unknown, request: unknown, timeout:
  */
 export function cast<T extends ServerTypes>(ctx: Ctx, server: ServerRef<T>, request: CastOf<T>): void {
   if (isViaName(server)) return ctx.send(server, { $gen: 'cast', request } as never);
+  if (isGlobalName(server)) {
+    try {
+      ctx.send(server, { $gen: 'cast', request } as never);
+    } catch (err) {
+      // A cast never fails: to a global name nobody holds it is lost (as gen_server:cast's to {global, Name}).
+      if ((err as BeamError).code !== 'ERR_GLOBAL_NAME_UNKNOWN') throw err;
+    }
+    return;
+  }
   const pid = typeof server === 'string' ? ctx.whereis(server) : server;
   if (pid === undefined) return;
   ctx.send(pid, { $gen: 'cast', request });
@@ -246,7 +255,7 @@ export function reply<R>(ctx: Ctx, from: From<R>, value: NoInfer<R>): void {
  */
 export async function stop(ctx: Ctx, server: ServerRef<any> | Pid<any>, reason: ExitReason = 'normal', timeout?: number): Promise<void> {
   const ms = checkTimeout(timeout);
-  const pid = isViaName(server) ? await resolveVia(ctx, server) : resolve(ctx, server, 'stop');
+  const pid = isViaName(server) ? await resolveVia(ctx, server) : isGlobalName(server) ? await resolveGlobal(ctx, server) : resolve(ctx, server, 'stop');
   const ref = ctx.monitor(pid);
   ctx.send(pid, { $gen: 'stop', reason });
   const msg = await ctx.receive((m) => isDownFor(m, ref), ms);
@@ -286,6 +295,13 @@ async function resolveVia(ctx: Ctx, server: ViaName): Promise<AnyPid> {
   return pid;
 }
 
+/** The pid holding a global name (this node's replica of the global name table); ERR_NOPROC if nobody holds it. */
+async function resolveGlobal(ctx: Ctx, server: GlobalName): Promise<AnyPid> {
+  const pid = await ctx.whereisGlobal(server.global);
+  if (pid === undefined) throw noproc(server, undefined);
+  return pid;
+}
+
 function resolve(ctx: Ctx, server: unknown, what: string): AnyPid {
   if (typeof server === 'string') {
     const pid = ctx.whereis(server);
@@ -297,13 +313,14 @@ function resolve(ctx: Ctx, server: unknown, what: string): AnyPid {
 }
 
 function noproc(server: unknown, pid: AnyPid | undefined): ExitError {
-  const shown = isViaName(server) ? viaLabel(server) : JSON.stringify(server);
+  const shown = isViaName(server) ? viaLabel(server) : isGlobalName(server) ? `global name ${JSON.stringify(server.global)}` : JSON.stringify(server);
   const what = pid === undefined ? `no process is registered as ${shown}` : `${label(server, pid)} is not alive`;
   return new ExitError('ERR_NOPROC', `${what}: check the name, or whether the server has exited (monitor it to know when)`, 'noproc');
 }
 
 function label(server: unknown, pid: AnyPid): string {
   if (isViaName(server)) return `${viaLabel(server)} ${pidToString(pid)}`;
+  if (isGlobalName(server)) return `global ${JSON.stringify(server.global)} ${pidToString(pid)}`;
   return typeof server === 'string' ? `${JSON.stringify(server)} ${pidToString(pid)}` : `server ${pidToString(pid)}`;
 }
 

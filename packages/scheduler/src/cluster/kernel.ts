@@ -4,13 +4,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BeamError, isDownMessage, loadDefinition, splitKey, type Context, type Definition, type Runtime } from '@beamjs/runtime';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { isTypeScriptFile, registerTypeScript } from '../typescript.js';
+import type { GlobalReplica } from './global-table.js';
 import type { GlobalNames } from './globals.js';
 import type { NodeTable } from './node-table.js';
 import { subjects, type ResolvedClusterOptions } from './options.js';
 import { isKernelRequest, type KernelReply, type KernelRequest } from './requests.js';
 
 /** A request from another node's kernel, on our control subject. */
-type ControlRequest = { op: 'ping' } | { op: 'spawn'; module: string; name: string; args: unknown[]; spawner: number; link: boolean };
+type ControlRequest = { op: 'ping' } | { op: 'globalSync'; revision: number } | { op: 'spawn'; module: string; name: string; args: unknown[]; spawner: number; link: boolean };
 type ControlReply = { ok: true; pid?: number; name?: string } | { ok: false; code: string; message: string };
 
 export interface KernelDeps {
@@ -19,6 +20,8 @@ export interface KernelDeps {
   self: number;
   table: NodeTable;
   globals: GlobalNames;
+  /** This node's replica of the global name table. */
+  replica: GlobalReplica;
   runtime: Runtime;
   /** The kernel's own mailbox on the main thread, registered as KERNEL_NAME. */
   mailbox: Context<unknown>;
@@ -111,6 +114,7 @@ export class Kernel {
         // The registering node watches the holder: the name goes when it exits (or its node goes down).
         const ref = this.deps.mailbox.monitor(req.pid);
         this.held.set(ref, { name: req.name, revision, pid: req.pid });
+        await this.syncGlobals(revision);
         return true;
       }
       case 'unregisterGlobal': {
@@ -119,11 +123,26 @@ export class Kernel {
           this.deps.mailbox.demonitor(ref);
         }
         await globals.unregister(req.name);
+        await this.syncGlobals(await globals.lastRevision());
         return undefined;
       }
-      case 'whereisGlobal':
-        return globals.whereis(req.name);
     }
+  }
+
+  /**
+   * Waits until every node up (this one included) has the global name table up to `revision`
+   * in its replica, so that `registerGlobal` / `unregisterGlobal` return when a send by that
+   * name resolves the same way on every node, as Erlang's `global` (which updates all nodes
+   * before `register_name` returns). A node that does not answer within the request timeout is
+   * not waited for (it is going down, or will catch up from its watch).
+   */
+  private async syncGlobals(revision: number): Promise<void> {
+    const { nc, table, replica, options, self } = this.deps;
+    const request = JSON.stringify({ op: 'globalSync', revision } satisfies ControlRequest);
+    await Promise.all([
+      replica.reached(revision, options.requestTimeoutMs),
+      ...table.upCreations(self).map((creation) => nc.request(this.s.control(creation), request, { timeout: options.requestTimeoutMs }).catch(() => {})),
+    ]);
   }
 
   private async spawnOn(req: Extract<KernelRequest, { $net: 'spawnOn' }>): Promise<number> {
@@ -184,6 +203,9 @@ export class Kernel {
     let reply: ControlReply;
     if (request.op === 'ping') {
       reply = { ok: true, name: this.deps.options.node };
+    } else if (request.op === 'globalSync') {
+      await this.deps.replica.reached(request.revision, this.deps.options.requestTimeoutMs);
+      reply = { ok: true };
     } else {
       try {
         reply = { ok: true, pid: await this.spawnHere(request) };

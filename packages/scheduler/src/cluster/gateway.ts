@@ -1,16 +1,10 @@
-import { deserialize, serialize } from 'node:v8';
 import { creationOf, type Runtime, type Signal } from '@beamjs/runtime';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { ForeignGateway } from '../main-host.js';
 import type { NodeTable } from './node-table.js';
+import { BatchEncoder, decodeBatch } from './batch-codec.js';
 import { Defragmenter, frame } from './frames.js';
 import { subjects } from './options.js';
-
-/** What travels on a node's signal subject: one batch from one node. */
-interface SignalBatch {
-  from: number;
-  signals: Signal[];
-}
 
 /**
  * Where signals between this node and the others cross NATS, on the main thread.
@@ -32,6 +26,7 @@ export class Gateway implements ForeignGateway {
   private readonly outbox = new Map<number, Signal[]>();
   private flushQueued = false;
   private readonly fragments = new Defragmenter();
+  private readonly encoder = new BatchEncoder();
   private readonly subscription: Subscription;
   private readonly s;
   counters = { batchesOut: 0, signalsOut: 0, batchesIn: 0, signalsIn: 0 };
@@ -72,15 +67,11 @@ export class Gateway implements ForeignGateway {
     this.flushQueued = false;
     for (const [creation, signals] of this.outbox) {
       this.outbox.delete(creation);
-      let data: Uint8Array;
-      try {
-        data = serialize({ from: this.self, signals } satisfies SignalBatch);
-      } catch {
-        // Messages were copied (checked cloneable) at send: only a value v8 cannot write
-        // (a SharedArrayBuffer) gets here; such a signal cannot leave the machine.
-        data = serialize({ from: this.self, signals: signals.filter(isSerializable) } satisfies SignalBatch);
-        process.emitWarning(`beamjs: a message for node creation ${creation} held a value that cannot leave this machine (shared memory) and was dropped`, { code: 'BEAMJS_REMOTE_UNSERIALIZABLE' });
-      }
+      const data = this.encoder.encode(this.self, signals, (_signal, err) => {
+        // Messages were copied (checked cloneable) at send: only a value that cannot leave the
+        // machine (a SharedArrayBuffer) gets here; such a signal is dropped, the others go.
+        process.emitWarning(`beamjs: a message for node creation ${creation} held a value that cannot leave this machine (shared memory) and was dropped: ${(err as Error).message}`, { code: 'BEAMJS_REMOTE_UNSERIALIZABLE' });
+      });
       this.counters.batchesOut++;
       this.counters.signalsOut += signals.length;
       if (this.nc.isClosed()) continue;
@@ -96,7 +87,7 @@ export class Gateway implements ForeignGateway {
   private onBatch(data: Uint8Array): void {
     const whole = this.fragments.accept(data);
     if (whole === undefined) return;
-    const batch = deserialize(whole) as SignalBatch;
+    const batch = decodeBatch(whole);
     // From a node we hold for down: its signals belong to a connection that is gone.
     if (!this.table.isUp(batch.from)) return;
     this.counters.batchesIn++;
@@ -113,14 +104,5 @@ export class Gateway implements ForeignGateway {
   close(): void {
     this.flush();
     this.subscription.unsubscribe();
-  }
-}
-
-function isSerializable(signal: Signal): boolean {
-  try {
-    serialize(signal);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GenServer, Supervisor, TIMEOUT, isDownMessage, isExitMessage, type AnyPid, type Context } from '@beamjs/runtime';
 import { startVM, type VM } from '@beamjs/scheduler';
-import { echo, reporter, waiter } from './fixtures/cluster/procs.js';
+import { echo, mutatingSender, reporter, waiter } from './fixtures/cluster/procs.js';
 import { NATS_SERVER, startNatsServer, type NatsServer } from './fixtures/cluster/nats-server.js';
 
 const FIXTURE = new URL('./fixtures/cluster/procs.ts', import.meta.url);
@@ -65,6 +65,16 @@ describe.skipIf(!NATS_SERVER)('distribution over NATS: nodes in one process', ()
     expect(got[1]).toBeInstanceOf(Uint8Array);
     expect(Buffer.compare(got[1] as Uint8Array, big)).toBe(0);
     expect(got[2]).toBe('after');
+    me.exit();
+  });
+
+  it('a message from a scheduler process to another node is copied at the send: changes made after it do not arrive, and what cannot be cloned is ERR_UNCLONEABLE at the sender', async () => {
+    const me = a.mailbox();
+    const remote = b.spawn(echo);
+    me.spawn(mutatingSender, remote, me.self);
+    expect(await take(me, (m) => m?.failed !== undefined, 'the send error')).toEqual({ failed: 'ERR_UNCLONEABLE' });
+    const reply = await take<{ echo: unknown }>(me, (m) => m?.echo !== undefined, 'echo');
+    expect(reply.echo).toEqual({ n: 1, list: [1] });
     me.exit();
   });
 

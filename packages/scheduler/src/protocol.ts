@@ -32,6 +32,8 @@ export type Envelope =
   | { kind: 'adopt'; job: SpawnJob; early: Signal[] }
   /** For another cluster node's pid, sent by process `sender` of the posting scheduler (counted in the directory's `outgoing`, see cluster/gateway.ts). */
   | { kind: 'remote'; sender: number; signal: Signal }
+  /** Messages for node `creation`'s pids, encoded by the posting scheduler (cluster/remote-outbox.ts); `senders`: [slot, count, ...] to take off `outgoing`. */
+  | { kind: 'remoteChunk'; creation: number; records: Uint8Array; count: number; senders: number[] }
   /** Cluster node `creation` went down: links and monitors to its processes fire `noconnection` here. */
   | { kind: 'nodedown'; creation: number };
 

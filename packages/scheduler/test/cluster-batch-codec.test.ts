@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Signal } from '@beamjs/runtime';
-import { BatchEncoder, decodeBatch } from '../src/cluster/batch-codec.js';
+import { RecordWriter, decodeBatch } from '../src/cluster/batch-codec.js';
 
 const pid = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
 /** Messages of every shape a process may send: plain data (the fast path) and what only v8 carries. */
@@ -18,25 +18,47 @@ const signal: fc.Arbitrary<Signal> = fc.oneof(
 );
 
 describe('the signal batch wire format between nodes', () => {
-  it('gives back every signal of a batch, in order, equal to what was sent, plain or not, whatever the batch size', () => {
-    // A tiny scratch buffer: every batch makes it grow mid-record.
-    const encoder = new BatchEncoder(16);
+  it('gives back every signal of a batch, in order, equal to what was sent, plain or not, whatever the batch size, with chunks of records forwarded into it', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 8191 }), fc.array(signal, { maxLength: 60 }), (from, signals) => {
-        const bytes = encoder.encode(from, signals, () => {
+      fc.property(fc.integer({ min: 1, max: 8191 }), fc.array(fc.tuple(signal, fc.boolean()), { maxLength: 60 }), (from, entries) => {
+        // Tiny scratch buffers: every batch makes them grow mid-record.
+        const batch = new RecordWriter(from, 16);
+        const chunk = new RecordWriter(undefined, 8);
+        const none = () => {
           throw new Error('nothing here is unsendable');
-        });
-        const got = decodeBatch(bytes);
+        };
+        // A run of signals marked `true` goes through a chunk (as a scheduler's) before joining the batch.
+        for (const [s, chunked] of entries) {
+          if (chunked) chunk.add(s, none, true);
+          else {
+            if (chunk.size > 0) batch.append(chunk.take());
+            batch.add(s, none);
+          }
+        }
+        if (chunk.size > 0) batch.append(chunk.take());
+        const got = decodeBatch(batch.take());
         expect(got.from).toBe(from);
-        expect(got.signals).toEqual(signals);
+        expect(got.signals).toEqual(entries.map(([s]) => s));
+        expect(batch.size).toBe(0);
       }),
     );
+  });
+
+  it('a message that cannot be cloned at all is the typed error at the sender, and adds nothing', () => {
+    const chunk = new RecordWriter();
+    chunk.add({ kind: 'message', to: 1, msg: 'before' }, () => {}, true);
+    expect(() => chunk.add({ kind: 'message', to: 1, msg: { f: () => 1 } }, () => {}, true)).toThrow(expect.objectContaining({ code: 'ERR_UNCLONEABLE' }));
+    const batch = new RecordWriter(5);
+    batch.append(chunk.take());
+    expect(decodeBatch(batch.take()).signals).toEqual([{ kind: 'message', to: 1, msg: 'before' }]);
   });
 
   it('drops only a signal that cannot leave the machine (shared memory), naming it, and keeps the others', () => {
     const dropped: Signal[] = [];
     const shared: Signal = { kind: 'message', to: 7, msg: { buf: new SharedArrayBuffer(8) } };
-    const bytes = new BatchEncoder().encode(3, [{ kind: 'message', to: 1, msg: 'a' }, shared, { kind: 'message', to: 2, msg: 'b' }], (s) => dropped.push(s));
+    const writer = new RecordWriter(3);
+    for (const s of [{ kind: 'message', to: 1, msg: 'a' } as Signal, shared, { kind: 'message', to: 2, msg: 'b' } as Signal]) writer.add(s, (d) => dropped.push(d));
+    const bytes = writer.take();
     expect(dropped).toEqual([shared]);
     expect(decodeBatch(bytes).signals).toEqual([
       { kind: 'message', to: 1, msg: 'a' },

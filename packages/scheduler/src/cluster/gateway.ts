@@ -2,7 +2,7 @@ import { creationOf, type Runtime, type Signal } from '@beamjs/runtime';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { ForeignGateway } from '../main-host.js';
 import type { NodeTable } from './node-table.js';
-import { BatchEncoder, decodeBatch } from './batch-codec.js';
+import { RecordWriter, decodeBatch, unsendable } from './batch-codec.js';
 import { Defragmenter, frame } from './frames.js';
 import { subjects } from './options.js';
 
@@ -18,15 +18,18 @@ import { subjects } from './options.js';
  * between them. So a process does not migrate while a signal it sent to another node has not
  * reached the gateway (the directory's `outgoing` count, see NodeHost.routeForeign): the
  * balancer simply tries again later, as it does for a process with incoming signals in flight.
+ * Messages a scheduler's processes send come already encoded, in chunks (remote-outbox.ts);
+ * the scheduler posts a chunk before any later signal of its own for another node, so one
+ * port still carries one process's remote sends in order.
  *
  * Delivery is at most once, as Erlang distribution's: what is in flight when a node goes
  * down is lost, and links and monitors fire with `noconnection` instead.
  */
 export class Gateway implements ForeignGateway {
-  private readonly outbox = new Map<number, Signal[]>();
+  /** Per destination node, its next batch, encoded as signals arrive (batch-codec.ts). */
+  private readonly outbox = new Map<number, { batch: RecordWriter; signals: number }>();
   private flushQueued = false;
   private readonly fragments = new Defragmenter();
-  private readonly encoder = new BatchEncoder();
   private readonly subscription: Subscription;
   private readonly s;
   counters = { batchesOut: 0, signalsOut: 0, batchesIn: 0, signalsIn: 0 };
@@ -48,13 +51,21 @@ export class Gateway implements ForeignGateway {
       this.unreachable(signal);
       return;
     }
-    const box = this.outbox.get(creation);
-    if (box) box.push(signal);
-    else this.outbox.set(creation, [signal]);
-    if (!this.flushQueued) {
-      this.flushQueued = true;
-      queueMicrotask(this.flush);
-    }
+    const box = this.boxFor(creation);
+    box.batch.add(signal, (_signal, err) => unsendable(creation, err));
+    box.signals++;
+  }
+
+  /**
+   * Messages a scheduler's processes sent to node `creation`, already encoded there
+   * (remote-outbox.ts): they join its batch as they are, in the order they arrive here.
+   * For a node that went down meanwhile they vanish, as any message to a gone node.
+   */
+  forward(creation: number, records: Uint8Array, count: number): void {
+    if (creation === this.self || !this.table.isUp(creation)) return;
+    const box = this.boxFor(creation);
+    box.batch.append(records);
+    box.signals += count;
   }
 
   /** Node `creation` went down: what waited for it is dropped (at most once). */
@@ -63,17 +74,27 @@ export class Gateway implements ForeignGateway {
     this.fragments.forget(creation);
   }
 
+  private boxFor(creation: number): { batch: RecordWriter; signals: number } {
+    let box = this.outbox.get(creation);
+    if (box === undefined) {
+      box = { batch: new RecordWriter(this.self), signals: 0 };
+      this.outbox.set(creation, box);
+    }
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(this.flush);
+    }
+    return box;
+  }
+
   readonly flush = (): void => {
     this.flushQueued = false;
-    for (const [creation, signals] of this.outbox) {
-      this.outbox.delete(creation);
-      const data = this.encoder.encode(this.self, signals, (_signal, err) => {
-        // Messages were copied (checked cloneable) at send: only a value that cannot leave the
-        // machine (a SharedArrayBuffer) gets here; such a signal is dropped, the others go.
-        process.emitWarning(`beamjs: a message for node creation ${creation} held a value that cannot leave this machine (shared memory) and was dropped: ${(err as Error).message}`, { code: 'BEAMJS_REMOTE_UNSERIALIZABLE' });
-      });
+    for (const [creation, box] of this.outbox) {
+      if (box.signals === 0) continue;
+      const data = box.batch.take();
       this.counters.batchesOut++;
-      this.counters.signalsOut += signals.length;
+      this.counters.signalsOut += box.signals;
+      box.signals = 0;
       if (this.nc.isClosed()) continue;
       try {
         for (const part of frame(data, this.self, this.nc.info?.max_payload ?? 1024 * 1024)) this.nc.publish(this.s.signals(creation), part);

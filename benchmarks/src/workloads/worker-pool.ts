@@ -73,6 +73,28 @@ export const poolCoroutineWorker = defineProcess(import.meta.url, 'poolCoroutine
   await ctx.receive(); // stays until its supervisor stops it, like a pool worker
 });
 
+/**
+ * The raw limit the pool is measured against: the same jobs dealt out in advance, one process
+ * bound to each scheduler, no queue and no supervisor. What is left between this and the pool
+ * is the cost of pulling jobs (and of starting the workers); what is left between this and 2x
+ * is the machine's (two hardware threads that share a core, memory bandwidth).
+ */
+export const splitWorker = defineProcess(import.meta.url, 'poolSplitWorker', (ctx: Context<never>, jobs: Range[], to: Pid<PoolDone>) => {
+  let sum = 0;
+  for (const [from, below] of jobs) sum += countPrimes(from, below);
+  ctx.send(to, { type: 'pool-done', sum });
+});
+
+/** Runs the jobs dealt out in advance over `schedulers` bound processes: the sum of their results. */
+export async function runSplit(ctx: Context<any>, schedulers: number, jobs: Range[]): Promise<number> {
+  for (let i = 0; i < schedulers; i++) {
+    ctx.spawnWith(splitWorker, [jobs.filter((_, k) => k % schedulers === i), ctx.self as Pid<PoolDone>], { scheduler: i });
+  }
+  let sum = 0;
+  for (let i = 0; i < schedulers; i++) sum += ((await ctx.receive((m: unknown) => (m as PoolDone)?.type === 'pool-done')) as PoolDone).sum;
+  return sum;
+}
+
 export type WorkerKind = 'genserver' | 'coroutine';
 
 /** Runs the whole pool from `ctx` (the VM's main-thread context): the sum of the jobs' results. */

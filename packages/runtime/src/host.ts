@@ -95,6 +95,12 @@ export interface Host {
   /** The run queue became empty. */
   idle?(): void;
   /**
+   * A step just ran for LONG_STEP_MS or more (CPU-bound work): take in now what other threads
+   * sent meanwhile, instead of at the end of the slice, so that a thread busy with long steps
+   * still answers, between two of them, the processes it serves elsewhere.
+   */
+  afterLongStep?(): void;
+  /**
    * A process's own code is about to run: a step of the run loop, or a receive resolved at
    * once. What runs next on this thread until the next `enter`, `beforeSlice` or `idle` is
    * that process's (a watchdog outside the thread can name it). `direct`: a receive resolved

@@ -84,6 +84,8 @@ export class Proc implements Context<unknown> {
   handled = 0;
   /** Steps the run loop gave it (starts, resumes, actor messages): its reductions, for observers. */
   steps = 0;
+  /** Its last step took LONG_STEP_MS or more (CPU-bound): it queues in the run loop's heavy lane. */
+  heavy = false;
   /** Receives satisfied without yielding since the last time the run loop resumed it. */
   streak = 0;
   /** Actor state; an actor with `busy` set is inside an async `handle`. */

@@ -15,6 +15,10 @@ export interface ProcessEnds {
 const BREATH_MS = 4;
 /** Actor messages handled in one slice before the loop yields a microtask. */
 const SLICE_STEPS = 128;
+/** A step at least this long is CPU-bound work: its process waits in the heavy lane next time. */
+const LONG_STEP_MS = 1;
+/** How long light steps may run while a heavy process waits, before the heavy one gets its turn. */
+const LIGHT_BUDGET_MS = BREATH_MS;
 
 /**
  * The run loop of one thread: runnable processes wait in a FIFO run queue. A slice runs actor
@@ -22,9 +26,20 @@ const SLICE_STEPS = 128;
  * as the next microtask, so the time until the following slice is that coroutine's step.
  * Slices are chained by microtasks; every BREATH_MS the chain goes through `setImmediate`
  * instead, so timers, I/O and inter-thread ports are served while processes stay busy.
+ *
+ * Two lanes, because a JS step cannot be preempted: a process whose last step took
+ * LONG_STEP_MS or more (CPU-bound work) queues in the heavy lane, every other one in the
+ * light lane, and the light lane goes first. A server that answers in microseconds (a job
+ * queue, a registry) then never waits behind several milliseconds of its clients' work,
+ * which is what BEAM gets from preempting every process after its reductions. Fairness: once
+ * light steps have run for LIGHT_BUDGET_MS while a heavy process waited, the heavy one runs
+ * next, so chatty processes cannot starve a CPU-bound one. Within a lane: FIFO.
  */
 export class RunLoop {
-  private readonly runQueue = new RunQueue<Proc>();
+  private readonly lightLane = new RunQueue<Proc>();
+  private readonly heavyLane = new RunQueue<Proc>();
+  /** Time light steps ran since a heavy process last had its turn (see LIGHT_BUDGET_MS). */
+  private lightMs = 0;
   private sliceScheduled = false;
   private lastBreath = clock();
   private readonly startedAt = clock();
@@ -86,7 +101,7 @@ export class RunLoop {
     this.counters.steps++;
     const now = clock();
     const previous = this.lastCoroutine;
-    if (previous !== undefined) this.checkLong(previous, now - this.lastSliceEnd);
+    if (previous !== undefined) this.stepTook(previous, now - this.lastSliceEnd);
     this.lastCoroutine = proc;
     this.lastSliceEnd = now;
     if (now - this.lastBreath >= BREATH_MS) this.directAllowed = false;
@@ -101,13 +116,14 @@ export class RunLoop {
     proc.status = 'runnable';
     if (proc.queued) return;
     proc.queued = true;
-    this.runQueue.push(proc);
+    (proc.heavy ? this.heavyLane : this.lightLane).push(proc);
     this.scheduleSlice();
   }
 
   /** Takes a process out of the run queue (it is leaving this thread). */
   unqueue(proc: Proc): void {
-    if (proc.queued) this.runQueue.remove((p) => p === proc);
+    // Both lanes: a coroutine's step is timed at the next slice, maybe after it queued again.
+    if (proc.queued) for (const lane of [this.lightLane, this.heavyLane]) lane.remove((p) => p === proc);
     proc.queued = false;
   }
 
@@ -122,10 +138,25 @@ export class RunLoop {
     return {
       ...counters,
       processes,
-      runQueue: this.runQueue.length,
+      runQueue: this.queued,
       busyMs: this.busyMs + busyNow,
       uptimeMs: now - this.startedAt,
     };
+  }
+
+  /** Runnable processes waiting in both lanes. */
+  private get queued(): number {
+    return this.lightLane.length + this.heavyLane.length;
+  }
+
+  /** The next process to run: light first, unless a heavy one has waited out the light budget. */
+  private nextProc(): Proc | undefined {
+    if (this.heavyLane.length === 0) return this.lightLane.shift();
+    if (this.lightMs >= LIGHT_BUDGET_MS || this.lightLane.length === 0) {
+      this.lightMs = 0;
+      return this.heavyLane.shift();
+    }
+    return this.lightLane.shift();
   }
 
   /** `afterMicrotasks`: the slice only has to look once the current microtasks have run. */
@@ -159,13 +190,13 @@ export class RunLoop {
     const previous = this.lastCoroutine;
     if (previous !== undefined) {
       this.lastCoroutine = undefined;
-      this.checkLong(previous, now - this.lastSliceEnd);
+      this.stepTook(previous, now - this.lastSliceEnd);
     }
     this.host.beforeSlice?.();
     let steps = 0;
     let resumed = false;
     while (steps < SLICE_STEPS) {
-      const proc = this.runQueue.shift();
+      const proc = this.nextProc();
       if (proc === undefined) break;
       proc.queued = false;
       if (!proc.alive) continue;
@@ -182,14 +213,16 @@ export class RunLoop {
         break;
       }
       const after = clock();
-      this.checkLong(proc, after - now);
+      // A long step: take in what other threads sent meanwhile (a client on another scheduler
+      // waiting for this thread's server), not only at the end of the slice.
+      if (this.stepTook(proc, after - now)) this.host.afterLongStep?.();
       now = after;
       // Long actor steps: end the slice once the event loop is due a breath.
       if (now - this.lastBreath >= BREATH_MS) break;
     }
     this.counters.steps += steps;
     this.lastSliceEnd = now;
-    if (this.runQueue.length > 0 || resumed) {
+    if (this.queued > 0 || resumed) {
       if (now - this.lastBreath >= BREATH_MS) {
         setImmediate(this.breathe);
       } else {
@@ -213,6 +246,15 @@ export class RunLoop {
     this.directAllowed = true;
     this.runSlice();
   };
+
+  /** Accounts for a step of `proc` that took `ms`: its lane next time, the light budget, long schedules. True if it was long. */
+  private stepTook(proc: Proc, ms: number): boolean {
+    const heavy = ms >= LONG_STEP_MS;
+    if (!heavy && this.heavyLane.length > 0) this.lightMs += ms;
+    proc.heavy = heavy;
+    this.checkLong(proc, ms);
+    return heavy;
+  }
 
   private checkLong(proc: Proc, ms: number): void {
     if (ms > this.longScheduleMs) {

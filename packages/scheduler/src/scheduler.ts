@@ -167,6 +167,11 @@ export class Scheduler extends NodeHost {
 
   private statsWrittenAt = 0;
 
+  afterLongStep(): void {
+    this.drainRings();
+    this.flush();
+  }
+
   enter(proc: { readonly self: number; readonly key: string }, direct = false): void {
     // Process code runs from here: whatever happens next, this thread is not asleep.
     if (Atomics.load(this.stats.sleeping, this.nodeId) === 1) Atomics.store(this.stats.sleeping, this.nodeId, 0);

@@ -388,8 +388,27 @@ export class Proc implements Context<unknown> {
     return this.#cluster('spawnOn').spawnOn(this, node, def, args, {});
   }
 
-  spawnOnWith(node: string, def: Definition, args: unknown[], options: { link?: boolean; monitor?: boolean } = {}): Promise<any> {
-    return this.#cluster('spawnOnWith').spawnOn(this, node, def, args, options);
+  async spawnOnWith(node: string, def: Definition, args: unknown[], options: { link?: boolean; monitor?: boolean } = {}): Promise<any> {
+    const cluster = this.#cluster('spawnOnWith');
+    if (!options.monitor) return cluster.spawnOn(this, node, def, args, { link: options.link });
+    // Monitored from birth, as spawnWith's: the other node spawns the child with our monitor
+    // (this ref) in place, so a child that dies at once sends its DOWN with its real reason.
+    // Until the pid is known the monitor names us (a demonitor at our exit is then a no-op).
+    const ref = this.#rt.makeRef();
+    (this.monitors ??= new Map()).set(ref, this.self);
+    let pid: number;
+    try {
+      pid = await cluster.spawnOn(this, node, def, args, { link: options.link, monitorRef: ref });
+    } catch (err) {
+      this.monitors?.delete(ref);
+      throw err;
+    }
+    if (this.monitors?.has(ref)) {
+      this.monitors.set(ref, pid);
+      // Its node went down before we knew the pid: that noconnection missed this monitor.
+      if (!this.#rt.isAlive(pid)) this.#rt.dispatch({ kind: 'down', to: this.self, from: pid, ref, reason: 'noconnection' });
+    }
+    return [pid, ref];
   }
 
   registerGlobal(name: string, pid: AnyPid = this.self): Promise<boolean> {

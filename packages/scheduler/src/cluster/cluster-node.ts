@@ -33,7 +33,7 @@ export interface ClusterVM {
   runtime: Runtime;
   /** A mailbox on the main thread for the kernel. */
   mailbox: Context<unknown>;
-  spawn(def: Definition, args: unknown[], links: number[], parent: number): number;
+  spawn(def: Definition, args: unknown[], links: number[], monitoredBy: [number, number][], parent: number): number;
 }
 
 /**

@@ -39,16 +39,13 @@ export class ProcessCluster implements ClusterHooks {
     ctx.send(KERNEL_NAME, { $net: 'monitorNode', from: ctx.self, node, all } satisfies KernelRequest);
   }
 
-  async spawnOn(ctx: Context<any>, node: string, def: Definition, args: unknown[], options: { link?: boolean; monitor?: boolean }): Promise<number | [number, number]> {
+  async spawnOn(ctx: Context<any>, node: string, def: Definition, args: unknown[], options: { link?: boolean; monitorRef?: number }): Promise<number> {
     checkNodeName(node, 'spawnOn');
     if (!def || typeof def.key !== 'string' || !def.moduleUrl.startsWith('file:')) {
       throw new BeamError('ERR_NOT_A_DEFINITION', `spawnOn needs a definition made with defineProcess(import.meta.url, name, fn) in a module file (the other node loads the same file), got ${String(def?.key ?? def)}`);
     }
-    const pid = (await this.ask(ctx, (ref) => ({ $net: 'spawnOn', from: ctx.self, ref, node, key: def.key, args, link: options.link === true }))) as number;
-    // The link is in place on both sides before the reply (kernel.ts); a monitor is set now:
-    // a child that died before this point reports `noproc`.
-    if (options.monitor) return [pid, ctx.monitor(pid)];
-    return pid;
+    // The link and the monitor are in place from the child's birth (kernel.ts).
+    return (await this.ask(ctx, (ref) => ({ $net: 'spawnOn', from: ctx.self, ref, node, key: def.key, args, link: options.link === true, monitorRef: options.monitorRef }))) as number;
   }
 
   async registerGlobal(ctx: Context<any>, name: string, pid: number): Promise<boolean> {

@@ -11,7 +11,7 @@ import { subjects, type ResolvedClusterOptions } from './options.js';
 import { isKernelRequest, type KernelReply, type KernelRequest } from './requests.js';
 
 /** A request from another node's kernel, on our control subject. */
-type ControlRequest = { op: 'ping' } | { op: 'globalSync'; revision: number } | { op: 'spawn'; module: string; name: string; args: unknown[]; spawner: number; link: boolean };
+type ControlRequest = { op: 'ping' } | { op: 'globalSync'; revision: number } | { op: 'spawn'; module: string; name: string; args: unknown[]; spawner: number; link: boolean; monitorRef?: number };
 type ControlReply = { ok: true; pid?: number; name?: string } | { ok: false; code: string; message: string };
 
 export interface KernelDeps {
@@ -25,8 +25,8 @@ export interface KernelDeps {
   runtime: Runtime;
   /** The kernel's own mailbox on the main thread, registered as KERNEL_NAME. */
   mailbox: Context<unknown>;
-  /** Starts a process on this node, linked from birth to `links`. */
-  spawn(def: Definition, args: unknown[], links: number[], parent: number): number;
+  /** Starts a process on this node, linked from birth to `links`, monitored from birth by `monitoredBy` ([ref, watcher]). */
+  spawn(def: Definition, args: unknown[], links: number[], monitoredBy: [number, number][], parent: number): number;
 }
 
 /**
@@ -153,7 +153,7 @@ export class Kernel {
     }
     const { moduleUrl, name } = splitKey(req.key);
     const module = path.relative(options.root, fileURLToPath(moduleUrl)).split(path.sep).join('/');
-    const request: ControlRequest = { op: 'spawn', module, name, args: req.args, spawner: req.from, link: req.link };
+    const request: ControlRequest = { op: 'spawn', module, name, args: req.args, spawner: req.from, link: req.link, monitorRef: req.monitorRef };
     let msg: Msg;
     try {
       msg = await this.deps.nc.request(this.s.control(creation), serialize(request), { timeout: options.requestTimeoutMs });
@@ -221,7 +221,9 @@ export class Kernel {
    * A process for another node: its module by the same path under our root. With `link`, the
    * child is linked to the spawner from birth, and the spawner's side of the link is sent
    * before the reply and before anything the child can send: an exit of the child can never
-   * overtake it (one ordered path between two nodes, see gateway.ts).
+   * overtake it (one ordered path between two nodes, see gateway.ts). With `monitorRef`, the
+   * child is monitored by the spawner from birth (the spawner holds the ref already), so a
+   * child that dies before the reply reaches the spawner sends its DOWN with its real reason.
    */
   private async spawnHere(request: Extract<ControlRequest, { op: 'spawn' }>): Promise<number> {
     const file = path.resolve(this.deps.options.root, request.module);
@@ -229,7 +231,8 @@ export class Kernel {
     const def = await loadDefinition(`${pathToFileURL(file).href}#${request.name}`).catch((err: Error) => {
       throw new BeamError('ERR_LOAD_FAILED', `node '${this.deps.options.node}' cannot load ${request.module} (under its root ${this.deps.options.root}): ${err.message}`);
     });
-    const pid = this.deps.spawn(def, request.args, request.link ? [request.spawner] : [], request.spawner);
+    const monitoredBy: [number, number][] = request.monitorRef === undefined ? [] : [[request.monitorRef, request.spawner]];
+    const pid = this.deps.spawn(def, request.args, request.link ? [request.spawner] : [], monitoredBy, request.spawner);
     if (request.link) this.deps.runtime.dispatch({ kind: 'link', to: request.spawner, from: pid });
     return pid;
   }

@@ -22,6 +22,13 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms =
   }
 }
 
+/** Starts a globalHolder of `name` on `node` ('a': here) and waits for its registration report. */
+async function holderOn(me: Context<any>, node: string, name: string): Promise<{ won: boolean; pid: AnyPid; node: string }> {
+  if (node === 'a') me.spawn(globalHolder, name, me.self);
+  else await me.spawnOn(node, globalHolder, name, me.self);
+  return take(me, (m) => m?.registered === name, `registration of ${name}`);
+}
+
 let names = 0;
 const fresh = (what: string): string => `${what}-${process.pid}-${names++}`;
 
@@ -48,8 +55,7 @@ describe.skipIf(!NATS_SERVER)('send by global name across nodes', () => {
   it('a send by global name reaches the holder on another node from the main thread and from processes on every scheduler, and a holder on the same node from the other node', async () => {
     const me = a.mailbox();
     const onC = fresh('on-c');
-    await me.spawnOn('c', globalHolder, onC, me.self);
-    const held = await take<{ won: boolean; pid: AnyPid }>(me, (m) => m?.registered === onC, 'registration');
+    const held = await holderOn(me, 'c', onC);
     expect(held.won).toBe(true);
 
     // registerGlobal returned on c: every node up resolves the name now, without waiting.
@@ -65,8 +71,7 @@ describe.skipIf(!NATS_SERVER)('send by global name across nodes', () => {
 
     // A holder on a, sent to from a process on c, and from a process on a (same node).
     const onA = fresh('on-a');
-    me.spawn(globalHolder, onA, me.self);
-    expect(await take(me, (m) => m?.registered === onA, 'registration')).toMatchObject({ won: true });
+    expect(await holderOn(me, 'a', onA)).toMatchObject({ won: true });
     await me.spawnOn('c', globalSender, onA, 'from c', me.self);
     me.spawn(globalSender, onA, 'from a', me.self);
     const here = new Set<string>();
@@ -95,16 +100,14 @@ describe.skipIf(!NATS_SERVER)('send by global name across nodes', () => {
   it('a name re-registered after its holder died reaches the new holder, and meanwhile a send to it is the unknown-name error', async () => {
     const me = a.mailbox();
     const name = fresh('again');
-    await me.spawnOn('c', globalHolder, name, me.self);
-    const first = await take<{ won: boolean; pid: AnyPid }>(me, (m) => m?.registered === name, 'first registration');
+    const first = await holderOn(me, 'c', name);
     expect(first.won).toBe(true);
     me.send(first.pid, 'stop');
     // The holder's node frees the name when its monitor fires; the release reaches every replica.
     await until('the name is released', async () => (await me.whereisGlobal(name)) === undefined);
     expect(() => me.send({ global: name }, 'to nobody')).toThrow(expect.objectContaining({ code: 'ERR_GLOBAL_NAME_UNKNOWN' }));
 
-    me.spawn(globalHolder, name, me.self);
-    const second = await take<{ won: boolean; pid: AnyPid; node: string }>(me, (m) => m?.registered === name, 'second registration');
+    const second = await holderOn(me, 'a', name);
     expect(second).toMatchObject({ won: true, node: 'a' });
     await me.spawnOn('c', globalSender, name, 'to the new holder', me.self);
     expect(await take(me, (m) => m?.got === 'to the new holder', 'delivery')).toMatchObject({ by: second.pid, node: 'a' });

@@ -61,9 +61,11 @@ export class RemoteOutbox {
       if (box.count === 0) continue;
       const senders: number[] = [];
       for (const [slot, n] of box.senders) senders.push(slot, n);
-      post({ kind: 'remoteChunk', creation, records: box.chunk.take(), count: box.count, senders });
+      const envelope: Envelope = { kind: 'remoteChunk', creation, records: box.chunk.take(), count: box.count, senders };
+      // Emptied before it is posted: posting may flush, and a flush drains again.
       box.count = 0;
       box.senders.clear();
+      post(envelope);
     }
   }
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { GenServer, TIMEOUT, type AnyPid, type Context } from '@beamjs/runtime';
 import { startVM, type VM } from '@beamjs/scheduler';
-import { collector, globalHolder, globalSender, mixedStreamer, startSlowServer } from './fixtures/cluster/procs.js';
+import { collector, globalHolder, globalSender, mixedStreamer, slowServer, startSlowServer } from './fixtures/cluster/procs.js';
 import { NATS_SERVER, startNatsServer, type NatsServer } from './fixtures/cluster/nats-server.js';
 import { startChildNode, type ChildNode } from './fixtures/cluster/child-node.js';
 
@@ -123,6 +123,20 @@ describe.skipIf(!NATS_SERVER)('send by global name across nodes', () => {
     expect(await me.registerGlobal(name, server)).toBe(true);
     expect(await me.whereisGlobal(name)).toBe(server);
     expect(await GenServer.call(me, { global: name }, { type: 'get' } as never)).toBe(0);
+    me.exit();
+  });
+
+  it('GenServer.start with name { global } on another node registers the server cluster-wide before it returns; a second start under that name is ERR_NAME_TAKEN and leaves nothing running', async () => {
+    const me = a.mailbox();
+    const name = fresh('named-server');
+    const server = await GenServer.start(me, slowServer, [], { node: 'c', name: { global: name } });
+    expect(me.nodeOf(server)).toBe('c');
+    expect(await me.whereisGlobal(name)).toBe(server);
+    expect(await GenServer.call(me, { global: name }, { type: 'get' })).toBe(0);
+    await expect(GenServer.start(me, slowServer, [], { name: { global: name } })).rejects.toMatchObject({ code: 'ERR_NAME_TAKEN', message: expect.stringContaining(name) });
+    expect(await me.whereisGlobal(name)).toBe(server);
+    await GenServer.stop(me, { global: name });
+    await until('the name is released', async () => (await me.whereisGlobal(name)) === undefined);
     me.exit();
   });
 

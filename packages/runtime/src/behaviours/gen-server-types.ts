@@ -182,8 +182,8 @@ export type ServerDefinition<T extends ServerTypes = {}> = ActorDefinition<unkno
 };
 
 export interface StartOptions extends Pick<SpawnOptions, 'placement' | 'scheduler'> {
-  /** Register the server under this name, or under a key of a Registry (`Registry.via(registry, key)`); ERR_NAME_TAKEN if taken. */
-  name?: string | ViaName;
+  /** Register the server under this name, under a key of a Registry (`Registry.via(registry, key)`), or cluster-wide (`{ global: name }`, on a cluster node); ERR_NAME_TAKEN if taken. */
+  name?: string | ViaName | GlobalName;
   /** How long `init` may take, in ms (default: forever). Past it the server is killed. */
   timeout?: number;
   /** Start it on this cluster node (`ctx.spawnOnWith`; the module is loaded there by its path in the project). */

@@ -83,13 +83,15 @@ export async function startServer(ctx: Ctx, def: Definition, args: unknown[], op
   const tag = alias.$alias;
   const boot: Boot = { $gen: 'boot', starter: ctx.self, tag, parent: link ? ctx.self : undefined, alias: true };
   const viaName = isViaName(options.name) ? options.name : undefined;
+  const globalName = isGlobalName(options.name) ? options.name : undefined;
   // Monitored (and linked) from birth: a monitor set after the spawn could find the server
   // already dead on another scheduler and produce a `noproc` DOWN that overtakes its ack.
   const [pid, ref] =
     options.node === undefined
-      ? ctx.spawnWith(def, [boot, ...args] as never, { link, name: viaName ? undefined : (options.name as string | undefined), monitor: true, placement: options.placement, scheduler: options.scheduler })
+      ? ctx.spawnWith(def, [boot, ...args] as never, { link, name: typeof options.name === 'string' ? options.name : undefined, monitor: true, placement: options.placement, scheduler: options.scheduler })
       : await startOnNode(ctx, options.node, def, [boot, ...args], link, options.name);
-  if (viaName) await registerVia(ctx, viaName, pid, ref, link);
+  if (viaName) await registerOrKill(ctx, () => via().register(ctx, viaName, pid), pid, ref, link);
+  if (globalName) await registerOrKill(ctx, () => registerGlobalOrThrow(ctx, globalName, pid), pid, ref, link);
   const msg = await ctx.receive((m) => isAckFor(m, tag) || isDownFor(m, ref), timeout);
   ctx.unalias(alias);
   if (msg === TIMEOUT) {
@@ -123,20 +125,20 @@ export async function startServer(ctx: Ctx, def: Definition, args: unknown[], op
   throw new ExitError('ERR_INIT_FAILED', `${def.name} exited before its init returned: ${formatReason(msg.reason)}`, msg.reason);
 }
 
-/** On another cluster node: linked from birth there; a plain name is registered there by the server's node. */
+/** On another cluster node: linked and monitored from birth there. */
 async function startOnNode(ctx: Ctx, node: string, def: Definition, args: unknown[], link: boolean, name: StartOptions['name']): Promise<[AnyPid, number]> {
-  if (typeof name === 'string') throw new BeamError('ERR_INVALID_ARGUMENT', `GenServer.start on node '${node}': a local name cannot be registered from here; use ctx.registerGlobal in the server's init, or a Registry.via name`);
+  if (typeof name === 'string') throw new BeamError('ERR_INVALID_ARGUMENT', `GenServer.start on node '${node}': a local name cannot be registered from here; use a cluster-wide name (name: { global: 'x' }) or a Registry.via name`);
   return ctx.spawnOnWith(node, def, args as never, { link, monitor: true });
 }
 
 /**
- * A via name is registered by the starter once the pid exists, before `start` returns (the
- * registry links the server, so its key goes when it exits). Taken: the server is killed, and
- * nothing of it is left in the starter's mailbox.
+ * A via or global name is registered by the starter once the pid exists, before `start`
+ * returns (the registry links the server, the global name's node monitors it, so the name goes
+ * when it exits). Taken: the server is killed, and nothing of it is left in the starter's mailbox.
  */
-async function registerVia(ctx: Ctx, name: ViaName, pid: AnyPid, ref: number, link: boolean): Promise<void> {
+async function registerOrKill(ctx: Ctx, register: () => Promise<void>, pid: AnyPid, ref: number, link: boolean): Promise<void> {
   try {
-    await via().register(ctx, name, pid);
+    await register();
   } catch (err) {
     if (link) ctx.unlink(pid);
     ctx.exit(pid, 'kill');
@@ -144,6 +146,12 @@ async function registerVia(ctx: Ctx, name: ViaName, pid: AnyPid, ref: number, li
     await flushExit(ctx, pid);
     throw err;
   }
+}
+
+async function registerGlobalOrThrow(ctx: Ctx, name: GlobalName, pid: AnyPid): Promise<void> {
+  if (await ctx.registerGlobal(name.global, pid)) return;
+  const holder = await ctx.whereisGlobal(name.global);
+  throw new BeamError('ERR_NAME_TAKEN', `the global name ${JSON.stringify(name.global)} is held by another live process${holder === undefined ? '' : ` (${pidToString(holder)})`}: pick another name, or stop that process first`);
 }
 
 /**

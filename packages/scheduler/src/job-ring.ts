@@ -8,9 +8,12 @@
  * Layout of the SharedArrayBuffer:
  *   control (Int32 x 16): [TAIL] next index to write (written only by the producer, after the
  *                         cell is complete); [SCAN] a hint: no READY cell below it (any
- *                         consumer may raise it)
- *   cells (CELLS x 32 bytes): Int32 state, offset, length, index (bytes 0-15); Float64 pid (bytes 16-23);
- *                             Float64 publication time, epoch ms (bytes 24-31)
+ *                         consumer may raise it); [OWNER_GROUP] the group of the job the
+ *                         producer last took back to start itself (see `startingOwn`);
+ *                         [THIEF_GROUP, THIEF_NODE, THIEF_FOLLOW] the group a thief last
+ *                         took, where, and how many members may still follow it there
+ *   cells (CELLS x 40 bytes): Int32 state, offset, length, index (bytes 0-15); Float64 pid (bytes 16-23);
+ *                             Float64 publication time, epoch ms (bytes 24-31); Int32 group (bytes 32-35)
  *   arena (ARENA bytes): the serialized jobs, written circularly by the producer
  *
  * A cell goes EMPTY -> READY (producer, after writing arena bytes and fields) -> CLAIMED (the
@@ -28,11 +31,15 @@
  */
 const TAIL = 0;
 const SCAN = 1;
+const OWNER_GROUP = 2;
+const THIEF_GROUP = 3;
+const THIEF_NODE = 4;
+const THIEF_FOLLOW = 5;
 const EMPTY = 0;
 const READY = 1;
 const CLAIMED = 2;
 const DONE = 3;
-const CELL_BYTES = 32;
+const CELL_BYTES = 40;
 /** Int32 and Float64 indices of a cell's fields. */
 const INTS = CELL_BYTES / 4;
 const FLOATS = CELL_BYTES / 8;
@@ -55,6 +62,10 @@ const EMPTY_BYTES = new Uint8Array(0);
 export interface ClaimedJob {
   index: number;
   pid: number;
+  /** The group it was published in (0: none). */
+  group: number;
+  /** When it was published, epoch ms. */
+  publishedAt: number;
   bytes: Uint8Array;
 }
 
@@ -105,8 +116,8 @@ export class JobRing {
     return behind > cells ? [(tail - cells) | 0, cells] : [scan, behind];
   }
 
-  /** Producer: publishes a job. False if the ring or the arena is full (the job stays local). */
-  publish(pid: number, bytes: Uint8Array): number | undefined {
+  /** Producer: publishes a job of `group` (0: none). Undefined if the ring or the arena is full (the job stays local). */
+  publish(pid: number, bytes: Uint8Array, group = 0): number | undefined {
     this.reclaim();
     const tail = Atomics.load(this.control, TAIL);
     if (((tail - this.reclaimIndex) | 0) > this.mask) return undefined;
@@ -117,6 +128,7 @@ export class JobRing {
     this.cells[cell + 1] = offset;
     this.cells[cell + 2] = bytes.length;
     this.cells[cell + 3] = tail;
+    this.cells[cell + 8] = group;
     this.pids[(tail & this.mask) * FLOATS + 2] = pid;
     this.pids[(tail & this.mask) * FLOATS + 3] = epochNow();
     Atomics.store(this.cells, cell, READY);
@@ -162,11 +174,66 @@ export class JobRing {
     }
   }
 
+  /** READY jobs of `group` that `accept(pid)` would take (an estimate: it may change while you look). */
+  readyInGroup(group: number, accept: (pid: number) => boolean): number {
+    let n = 0;
+    const [from, count] = this.window();
+    for (let k = 0, i = from; k < count; k++, i = (i + 1) | 0) {
+      const cell = (i & this.mask) * INTS;
+      if (Atomics.load(this.cells, cell) === READY && this.cells[cell + 8] === group && accept(this.pids[(i & this.mask) * FLOATS + 2])) n++;
+    }
+    return n;
+  }
+
   /**
-   * Claims the oldest READY job that `accept(pid, publishedAt)` agrees to take. The caller must
-   * then either `finish` it (bytes copied) or `unclaim` it.
+   * Producer: it is about to start one of its own jobs of `group` itself. Written before its
+   * claim, so a thief that claims a member of the group and then reads this sees it (or the
+   * producer's claim comes after the thief's, and one of the two CASes on a cell loses).
    */
-  claim(accept: (pid: number, publishedAt: number) => boolean): ClaimedJob | undefined {
+  startingOwn(group: number): void {
+    if (group !== 0) Atomics.store(this.control, OWNER_GROUP, group);
+  }
+
+  /** The group of the job the producer last started itself (see `startingOwn`). */
+  get ownerGroup(): number {
+    return Atomics.load(this.control, OWNER_GROUP);
+  }
+
+  /**
+   * A thief takes all of `group` (a pair, or the first of one) to node `node`; the next
+   * `follow` members its owner claims follow it there. Written after the thief's claim and
+   * before it reads `ownerGroup`; the owner writes its mark before its claim and reads this
+   * after: of an owner and a thief claiming two members of one group at once, at least one
+   * sees the other's mark, and gives way.
+   */
+  takingGroup(group: number, node: number, follow: number): void {
+    if (group === 0) return;
+    Atomics.store(this.control, THIEF_NODE, node);
+    Atomics.store(this.control, THIEF_FOLLOW, follow);
+    Atomics.store(this.control, THIEF_GROUP, group);
+  }
+
+  /** Where the member of `group` the owner just claimed goes: the thief's node if it follows the group there. */
+  followerTo(group: number): number | undefined {
+    if (group === 0 || Atomics.load(this.control, THIEF_GROUP) !== group) return undefined;
+    const node = Atomics.load(this.control, THIEF_NODE);
+    for (;;) {
+      const left = Atomics.load(this.control, THIEF_FOLLOW);
+      if (left <= 0 || Atomics.load(this.control, THIEF_GROUP) !== group) return undefined;
+      if (Atomics.compareExchange(this.control, THIEF_FOLLOW, left, left - 1) === left) return node;
+    }
+  }
+
+  /** The thief that marked `group` backed off: members stay with their owner again. */
+  notTakingGroup(group: number): void {
+    if (group !== 0) Atomics.compareExchange(this.control, THIEF_GROUP, group, 0);
+  }
+
+  /**
+   * Claims the oldest READY job that `accept(pid, publishedAt, group)` agrees to take. The
+   * caller must then either `finish` it (bytes copied) or `unclaim` it.
+   */
+  claim(accept: (pid: number, publishedAt: number, group: number) => boolean): ClaimedJob | undefined {
     const [from, count] = this.window();
     let allTaken = true;
     for (let k = 0, i = from; k < count; k++, i = (i + 1) | 0) {
@@ -180,7 +247,7 @@ export class JobRing {
       }
       allTaken = false;
       const pid = this.pids[(i & this.mask) * FLOATS + 2];
-      if (!accept(pid, this.pids[(i & this.mask) * FLOATS + 3])) continue;
+      if (!accept(pid, this.pids[(i & this.mask) * FLOATS + 3], this.cells[cell + 8])) continue;
       if (Atomics.compareExchange(this.cells, cell, READY, CLAIMED) !== READY) continue;
       // Re-read under the claim: the producer may have reused the cell since we looked.
       const claimedPid = this.pids[(i & this.mask) * FLOATS + 2];
@@ -190,7 +257,8 @@ export class JobRing {
       }
       const offset = this.cells[cell + 1];
       const length = this.cells[cell + 2];
-      return { index: i, pid, bytes: this.arena.slice(offset, offset + length) };
+      const publishedAt = this.pids[(i & this.mask) * FLOATS + 3];
+      return { index: i, pid, group: this.cells[cell + 8], publishedAt, bytes: this.arena.slice(offset, offset + length) };
     }
     return undefined;
   }
@@ -202,7 +270,7 @@ export class JobRing {
     if (this.pids[at * FLOATS + 2] !== pid || this.cells[cell + 3] !== index) return undefined;
     if (Atomics.compareExchange(this.cells, cell, READY, CLAIMED) !== READY) return undefined;
     // Only the producer reuses cells, and it is the caller: the cell still holds this job.
-    return { index, pid, bytes: EMPTY_BYTES };
+    return { index, pid, group: this.cells[cell + 8], publishedAt: this.pids[at * FLOATS + 3], bytes: EMPTY_BYTES };
   }
 
   /** The consumer has its copy: the cell may be reclaimed. */

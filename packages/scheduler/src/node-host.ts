@@ -299,7 +299,7 @@ export class NodeHost implements Host {
       // e.g. a SharedArrayBuffer (or a view over one) in its arguments: it can travel by postMessage only.
       bytes = undefined;
     }
-    const index = bytes === undefined ? undefined : this.ring.publish(job.pid, bytes);
+    const index = bytes === undefined ? undefined : this.ring.publish(job.pid, bytes, this.spawnGroup());
     if (index === undefined) {
       this.placeUnpublished(job);
       return;
@@ -333,6 +333,11 @@ export class NodeHost implements Host {
       for (const [ref, pid] of proc.monitors ?? []) if (dead.has(pid)) signals.push({ kind: 'down', to: proc.self, from: pid, ref, reason });
     }
     for (const signal of signals) this.runtime.deliver(signal);
+  }
+
+  /** The group a job published now belongs to (job-ring.ts, groups); 0: none. */
+  protected spawnGroup(): number {
+    return 0;
   }
 
   /** Called after a job is published: a scheduler wakes a sleeping peer. */

@@ -12,7 +12,8 @@ import type { StatsBlock } from './stats-block.js';
  *    with the most room (`roomiest`): fewest spread-placed processes living there, where a
  *    scheduler busy with other work over the last interval counts as at least one.
  * 3. `placement: 'local'`: the spawner's own job ring (the spawner starts it as soon as it
- *    yields; an idle scheduler may take it once it is `stealAfterMs` old).
+ *    yields; an idle scheduler may take it once it is `stealAfterMs` old, together with the
+ *    jobs the same step spawned: job-ring.ts, groups).
  * 4. No placement given: a coroutine spawned by a saturated, CPU-bound scheduler (busy at least
  *    SATURATED of the last interval, with steps of at least CPU_BOUND_MS on average) spreads:
  *    where it starts it stays, and its spawner has no room. Everything else is local: the

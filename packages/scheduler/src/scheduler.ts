@@ -1,7 +1,7 @@
 import { Runtime, TimerCells, type SpawnJob } from '@beamjs/runtime';
 import { decodeJob } from './job-codec.js';
 import { Directory, MAIN_NODE, makeWord } from './directory.js';
-import { JobRing, epochNow } from './job-ring.js';
+import { JobRing, epochNow, type ClaimedJob } from './job-ring.js';
 import { NodeHost } from './node-host.js';
 import { SharedNames } from './names.js';
 import { StatsBlock, statsFields } from './stats-block.js';
@@ -11,12 +11,18 @@ import { LoadMeter, loadWindowMs } from './load-meter.js';
 import type { Load } from './placement.js';
 import type { MoveRecord, SchedulerInit, SchedulerStats } from './protocol.js';
 import type { RuntimeEvent } from '@beamjs/runtime';
-import { runAs, runAsScheduler } from './fault-attribution.js';
+import { runAs, runAsScheduler, runningProcess } from './fault-attribution.js';
 
 /** Slices between two batch flushes while busy. */
 const HOUSEKEEPING_EVERY = 8;
 /** Milliseconds between two stats writes while busy (and between two looks at our own jobs). */
 const STATS_MS = 1;
+/**
+ * How long a group whose owner has started a member stays the owner's (job-ring.ts, groups):
+ * an owner that has not reached the rest of it by then is busy or stuck, and thieves take
+ * the rest one by one, as any other job (invariant 6).
+ */
+const GROUP_HOLD_MS = 10;
 /**
  * The longest an idle scheduler keeps looking at its inbound rings and the job rings before
  * it sleeps (BEAM's scheduler busy wait). A reply in a conversation between two threads
@@ -259,53 +265,98 @@ export class Scheduler extends NodeHost {
 
   /** Starts our own oldest published job, if any is left. */
   private startOwnJob(): boolean {
-    const own = this.ring.claim(() => true);
+    const own = this.ring.claim((_pid, _at, group) => {
+      // Before the claim: a thief that claims a member of this group after it sees the mark.
+      this.ring.startingOwn(group);
+      return true;
+    });
     if (!own) return false;
     this.ring.finish(own);
     const entry = this.published.get(own.pid);
     this.published.delete(own.pid);
     const job = entry?.job ?? (decodeJob(own.bytes));
+    // A thief took its partner before we published it: it follows it there.
+    const thief = this.ring.followerTo(own.group);
+    if (thief !== undefined && thief !== this.nodeId && this.peers.has(thief) && this.handOff(job, thief)) {
+      // Nothing started here: a slice must still look again (and end in idle() if nothing is left).
+      this.runtime.wake();
+      return true;
+    }
     this.startJob(job, []);
     return true;
   }
 
-  /** Takes one job: our own oldest first, else one from another node's ring. */
+  /** The group of the jobs spawned now: the running process's current step (job-ring.ts, groups). */
+  protected override spawnGroup(): number {
+    const pid = runningProcess();
+    const steps = pid === undefined ? undefined : this.runtime.procs.get(pid)?.steps;
+    if (steps === undefined) return 0;
+    return (Math.imul(pid! % 0x7fffffff | 0, 0x01000193) + steps) | 0 || 1;
+  }
+
+  /** Takes one job: our own oldest first, else one from another node's ring (with its pair, or the older half of its group). */
   private findWork(): boolean {
     if (this.startOwnJob()) return true;
     if (!this.stealing) return false;
     const now = epochNow();
-    let youngest = Infinity;
+    /** When a job we had to leave may be taken (too young, or held by its owner). */
+    let retryIn = Infinity;
     for (let k = 0; k < this.victims.length; k++) {
       const victim = this.victimIds[k];
       const ring = this.victims[k];
       // The main thread runs no jobs: its are everyone's at once.
       const minAge = victim === MAIN_NODE ? 0 : this.stealAfterMs;
-      const stolen = ring.claim((pid, publishedAt) => {
-        if (!this.dir.isCurrent(pid) || this.dir.wordOf(pid) !== makeWord(victim, true, 0)) return false;
+      const takeable = (pid: number): boolean => this.dir.isCurrent(pid) && this.dir.wordOf(pid) === makeWord(victim, true, 0);
+      // A group its owner has begun stays with it for a while: its members talk to the one started.
+      const heldByOwner = (group: number, age: number): boolean => group !== 0 && age < GROUP_HOLD_MS && ring.ownerGroup === group;
+      const first = ring.claim((pid, publishedAt, group) => {
+        if (!takeable(pid)) return false;
         const age = now - publishedAt;
-        if (age >= minAge) return true;
-        youngest = Math.min(youngest, age);
+        const wait = heldByOwner(group, age) ? GROUP_HOLD_MS - age : minAge - age;
+        if (wait <= 0) return true;
+        retryIn = Math.min(retryIn, wait);
         return false;
       });
-      if (!stolen) continue;
-      if (!this.dir.transfer(stolen.pid, victim, true, 0, this.nodeId, true)) {
-        // Someone signalled it since we looked: it stays with its owner.
-        ring.unclaim(stolen);
+      if (!first) continue;
+      const group = first.group;
+      const mates = group === 0 ? 0 : ring.readyInGroup(group, takeable);
+      // A pair goes whole, with whatever of it its owner publishes later; a larger group, its older half.
+      const whole = mates <= 1;
+      if (whole) ring.takingGroup(group, this.nodeId, 1 - mates);
+      // The owner began this group while we claimed (its mark and ours, see takingGroup): it keeps it.
+      const ownerKeepsIt = heldByOwner(group, now - first.publishedAt);
+      if (ownerKeepsIt) ring.unclaim(first);
+      if (ownerKeepsIt || !this.take(first, ring, victim)) {
+        if (whole) ring.notTakingGroup(group);
         continue;
       }
-      ring.finish(stolen);
-      this.counters.steals++;
-      this.startJob(decodeJob(stolen.bytes), []);
+      for (let more = whole ? mates : Math.ceil((mates + 1) / 2) - 1; more > 0; more--) {
+        const next = ring.claim((pid, _at, g) => g === group && takeable(pid));
+        if (!next) break;
+        this.take(next, ring, victim);
+      }
       return true;
     }
-    // Jobs too young to take: look again when they are old enough (unless their owner took them).
-    if (youngest !== Infinity && this.recheck === undefined) {
+    if (retryIn !== Infinity && this.recheck === undefined) {
       this.recheck = setTimeout(() => {
         this.recheck = undefined;
         this.runtime.wake();
-      }, Math.max(0, this.stealAfterMs - youngest));
+      }, Math.max(0, retryIn));
     }
     return false;
+  }
+
+  /** Starts a job claimed in `victim`'s ring here; false (and back in the ring) if it was signalled meanwhile. */
+  private take(claimed: ClaimedJob, ring: JobRing, victim: number): boolean {
+    if (!this.dir.transfer(claimed.pid, victim, true, 0, this.nodeId, true)) {
+      // Someone signalled it since we looked: it stays with its owner.
+      ring.unclaim(claimed);
+      return false;
+    }
+    ring.finish(claimed);
+    this.counters.steals++;
+    this.startJob(decodeJob(claimed.bytes), []);
+    return true;
   }
 
   private recheck: ReturnType<typeof setTimeout> | undefined;

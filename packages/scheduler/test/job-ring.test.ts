@@ -57,6 +57,29 @@ describe('JobRing', () => {
     expect(ring.ready).toBe(0);
   });
 
+  it('jobs carry their group: a consumer sees it, counts its ready members, and a pair taken by a thief draws one later member after it', () => {
+    const ring = new JobRing(JobRing.create(SIZES), SIZES);
+    ring.publish(1, bytes(1), 7);
+    ring.publish(2, bytes(2), 9);
+    ring.publish(3, bytes(3), 7);
+    expect(ring.readyInGroup(7, () => true)).toBe(2);
+    expect(ring.readyInGroup(7, (pid) => pid !== 3)).toBe(1);
+    const first = ring.claim((_pid, _at, group) => group === 7)!;
+    expect([first.pid, first.group]).toEqual([1, 7]);
+    ring.finish(first);
+    // A thief took group 7 alone to node 4: one later member follows it there, no more.
+    ring.takingGroup(7, 4, 1);
+    expect(ring.followerTo(9)).toBeUndefined();
+    expect(ring.followerTo(7)).toBe(4);
+    expect(ring.followerTo(7)).toBeUndefined();
+    // The owner marks the group it starts from; a thief that backs off clears its own mark only.
+    ring.startingOwn(9);
+    expect(ring.ownerGroup).toBe(9);
+    ring.takingGroup(9, 4, 1);
+    ring.notTakingGroup(7);
+    expect(ring.followerTo(9)).toBe(4);
+  });
+
   it('never hands out a newer job under an older index whose cell it reuses', () => {
     const ring = new JobRing(JobRing.create(SIZES), SIZES);
     const first = ring.publish(1, bytes(1))!;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { VM } from '@beamjs/scheduler';
-import { fanOut, rallyPair } from './fixtures/procs.js';
+import { fanOut, rallyPair, slowPairSpawner } from './fixtures/procs.js';
 import { isType, testVM } from './helpers.js';
 
 describe('where new processes run', () => {
@@ -26,6 +26,16 @@ describe('where new processes run', () => {
     vm.spawnOn(0, rallyPair, 1000, vm.self);
     const done = (await vm.receive(isType('rally-done'))) as { schedulers: number[] };
     expect(done.schedulers).toEqual([0, 0]);
+  });
+
+  it('a pair spawned in one step stays together when an idle scheduler takes its first half before the second exists', async () => {
+    ({ vm } = await testVM({ schedulers: 2, balanceIntervalMs: 0 }));
+    // 30 ms between the two spawns: scheduler 1 takes the first player (1 ms old) meanwhile.
+    vm.spawnOn(0, slowPairSpawner, 1000, 30, vm.self);
+    const done = (await vm.receive(isType('rally-done'))) as { schedulers: number[]; spawner: number };
+    expect(done.spawner).toBe(0);
+    // The second player follows the first to scheduler 1 instead of starting where it was spawned.
+    expect(done.schedulers).toEqual([1, 1]);
   });
 
   it('rejects a negative stealAfterMs', async () => {

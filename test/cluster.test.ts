@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GenServer, Supervisor, TIMEOUT, isDownMessage, isExitMessage, type AnyPid, type Context } from '@beamjs/runtime';
 import { startVM, type VM } from '@beamjs/scheduler';
-import { echo, reporter, waiter } from './fixtures/cluster/procs.js';
+import { echo, mutatingSender, reporter, shortLived, waiter } from './fixtures/cluster/procs.js';
 import { NATS_SERVER, startNatsServer, type NatsServer } from './fixtures/cluster/nats-server.js';
 
 const FIXTURE = new URL('./fixtures/cluster/procs.ts', import.meta.url);
@@ -68,6 +68,16 @@ describe.skipIf(!NATS_SERVER)('distribution over NATS: nodes in one process', ()
     me.exit();
   });
 
+  it('a message from a scheduler process to another node is copied at the send: changes made after it do not arrive, and what cannot be cloned is ERR_UNCLONEABLE at the sender', async () => {
+    const me = a.mailbox();
+    const remote = b.spawn(echo);
+    me.spawn(mutatingSender, remote, me.self);
+    expect(await take(me, (m) => m?.failed !== undefined, 'the send error')).toEqual({ failed: 'ERR_UNCLONEABLE' });
+    const reply = await take<{ echo: unknown }>(me, (m) => m?.echo !== undefined, 'echo');
+    expect(reply.echo).toEqual({ n: 1, list: [1] });
+    me.exit();
+  });
+
   it('remote links and monitors see normal and crash exits with their reasons', async () => {
     const me = a.mailbox();
     me.trapExit(true);
@@ -90,6 +100,20 @@ describe.skipIf(!NATS_SERVER)('distribution over NATS: nodes in one process', ()
     expect(down.reason).toBe('normal');
     me.exit();
     bSide.exit();
+  });
+
+  it('spawnOnWith monitor: a child on another node that dies at once (before the spawn reply can arrive) reports its real exit reason, not noproc', async () => {
+    const me = a.mailbox();
+    me.trapExit(true);
+    for (let i = 0; i < 5; i++) {
+      const [crashed, ref] = await me.spawnOnWith('b', shortLived, [`crash ${i}`], { monitor: true });
+      const down = await take<any>(me, (m) => isDownMessage(m) && m.ref === ref, 'DOWN');
+      expect(down).toMatchObject({ pid: crashed, reason: { error: expect.stringContaining(`crash ${i}`) } });
+      const [quit, ref2] = await me.spawnOnWith('b', shortLived, ['shutdown'], { link: true, monitor: true });
+      expect(await take<any>(me, (m) => isDownMessage(m) && m.ref === ref2, 'DOWN')).toMatchObject({ pid: quit, reason: 'shutdown' });
+      expect(await take<any>(me, (m) => isExitMessage(m) && m.from === quit, 'EXIT')).toMatchObject({ reason: 'shutdown' });
+    }
+    me.exit();
   });
 
   it('a link to a dead remote pid answers noproc, and a send to it is a silent no-op', async () => {

@@ -66,8 +66,8 @@ type WorkerMsg = { job: Job } | DownMessage;
 /** Asks the queue (wherever it is in the cluster) for a job, does it, reports, asks again. */
 export const worker = defineProcess(import.meta.url, 'worker', async (ctx: Context<WorkerMsg>) => {
   for (;;) {
-    // A lookup is a request to this node's kernel: it fails while NATS is unreachable.
-    const jobs = await ctx.whereisGlobal('jobs').catch(() => undefined);
+    // From this node's replica of the global names (no request); none while the queue restarts.
+    const jobs = await ctx.whereisGlobal('jobs');
     if (jobs === undefined) {
       await ctx.sleep(250);
       continue;

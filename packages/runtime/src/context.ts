@@ -147,7 +147,7 @@ export interface Context<Msg = unknown> {
    * cannot load it.
    */
   spawnOn<D extends Definition>(node: string, def: D, ...args: ArgsOf<D>): Promise<Pid<MessageOf<D>>>;
-  /** `spawnOn` with `{ link, monitor }` (with `monitor: true` it resolves to `[pid, ref]`). */
+  /** `spawnOn` with `{ link, monitor }` (with `monitor: true` it resolves to `[pid, ref]`); both are in place from the child's birth, as with `spawnWith`. */
   spawnOnWith<D extends Definition>(node: string, def: D, args: ArgsOf<D>, options: { link?: boolean; monitor: true }): Promise<[Pid<MessageOf<D>>, Ref]>;
   spawnOnWith<D extends Definition>(node: string, def: D, args: ArgsOf<D>, options?: { link?: boolean; monitor?: false }): Promise<Pid<MessageOf<D>>>;
   /** Registers `pid` (default: this process) under a cluster-wide name; false if another live process holds it. Released when the process or its node dies. */

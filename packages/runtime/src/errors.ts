@@ -34,6 +34,7 @@ export type BeamErrorCode =
   | 'ERR_NODE_NAME_TAKEN'
   | 'ERR_NO_CLUSTER'
   | 'ERR_NOCONNECTION'
+  | 'ERR_GLOBAL_NAME_UNKNOWN'
   | 'ERR_CLUSTER';
 
 export class BeamError extends Error {

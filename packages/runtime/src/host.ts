@@ -50,10 +50,13 @@ export interface ClusterHooks {
   nodes(): string[];
   nodeOf(pid: number): string | undefined;
   monitorNode(ctx: Context<any>, node: string, all: boolean): void;
-  spawnOn(ctx: Context<any>, node: string, def: Definition, args: unknown[], options: { link?: boolean; monitor?: boolean }): Promise<number | [number, number]>;
+  /** The new process's pid; with `monitorRef`, it is spawned monitored by `ctx` under that ref (the caller has it in its monitors already). */
+  spawnOn(ctx: Context<any>, node: string, def: Definition, args: unknown[], options: { link?: boolean; monitorRef?: number }): Promise<number>;
   registerGlobal(ctx: Context<any>, name: string, pid: number): Promise<boolean>;
   unregisterGlobal(ctx: Context<any>, name: string): Promise<void>;
   whereisGlobal(ctx: Context<any>, name: string): Promise<number | undefined>;
+  /** The holder of a global name in this node's replica of the global name table, at once (what `send({ global })` resolves with). */
+  globalHolder(name: string): number | undefined;
 }
 
 /**

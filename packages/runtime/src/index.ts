@@ -1,4 +1,4 @@
-export { type Pid, type AnyPid, type Ref, type Dest, type Alias, isAlias, isPid, checkPid, MAX_PID, pidToString, slotOf, generationOf, makePid, SLOT_SPACE, creationOf, CREATION_UNIT, MAX_CREATION, GENERATION_SPACE } from './pid.js';
+export { type Pid, type AnyPid, type Ref, type Dest, type Alias, type GlobalName, isGlobalName, isAlias, isPid, checkPid, MAX_PID, pidToString, slotOf, generationOf, makePid, SLOT_SPACE, creationOf, CREATION_UNIT, MAX_CREATION, GENERATION_SPACE } from './pid.js';
 export { BeamError, UncloneableError, type BeamErrorCode, checkTimeout } from './errors.js';
 export { MAX_MESSAGE_DEPTH, deepCopy, deepCopyTransferring, isCloneable } from './copy.js';
 export {

@@ -1,6 +1,6 @@
 import { BeamError, describe } from './errors.js';
 import type { ProcessTable } from './process-table.js';
-import type { NameRegistry } from './host.js';
+import type { ClusterHooks, Host, NameRegistry } from './host.js';
 import type { Signal } from './signals.js';
 
 /** The pid registered as `name`, or the error that says there is none. */
@@ -8,6 +8,30 @@ export function whereisOrThrow(names: NameRegistry, name: string): number {
   const pid = names.whereis(name);
   if (pid === undefined) {
     throw new BeamError('ERR_NOPROC', `no process is registered as ${JSON.stringify(name)}: check the name, or whether that process has exited`);
+  }
+  return pid;
+}
+
+/** The host's distribution hooks, or the error that says the VM is not a cluster node. */
+export function clusterOf(host: Host, where: string): ClusterHooks {
+  if (host.cluster === undefined) {
+    throw new BeamError('ERR_NO_CLUSTER', `${where} needs a cluster: start the VM with startVM({ node: 'a', cluster: 'nats://127.0.0.1:4222' }) or run beamjs run --node a --cluster nats://127.0.0.1:4222`);
+  }
+  return host.cluster;
+}
+
+/**
+ * The process holding a global name now, from this node's replica of the global name table;
+ * none is an error, as Erlang's `global:send/2` raises `badarg` for a name nobody holds.
+ */
+export function globalHolderOrThrow(host: Host, name: unknown): number {
+  if (typeof name !== 'string' || name === '') throw new BeamError('ERR_INVALID_NAME', `send({ global: name }) needs a non-empty string name, got ${describe(name)}`);
+  const pid = clusterOf(host, 'send({ global })').globalHolder(name);
+  if (pid === undefined) {
+    throw new BeamError(
+      'ERR_GLOBAL_NAME_UNKNOWN',
+      `no process holds the global name ${JSON.stringify(name)} (its holder never registered it, or exited, or its node is down): register it with ctx.registerGlobal(${JSON.stringify(name)}) first; nothing was sent`,
+    );
   }
   return pid;
 }

@@ -88,5 +88,20 @@ export function isAlias(value: unknown): value is Alias {
   return typeof value === 'object' && value !== null && typeof (value as Alias).$alias === 'number' && typeof (value as Alias).pid === 'number';
 }
 
-/** A pid, a registered name, a `{ via: registry, key }` name or an alias: what `send` accepts. */
-export type Dest<Msg> = Pid<Msg> | string | ViaName | Alias<Msg>;
+/**
+ * A cluster-wide name (Erlang's `{global, Name}`), registered with `ctx.registerGlobal`: a send
+ * to it goes to whichever process on whichever node holds the name now, resolved from this
+ * node's replica of the global name table. `T` are the types of the server it names (for typed calls).
+ */
+export interface GlobalName<T = unknown> {
+  readonly global: string;
+  readonly [globalTypes]?: T;
+}
+declare const globalTypes: unique symbol;
+
+export function isGlobalName(value: unknown): value is GlobalName {
+  return typeof value === 'object' && value !== null && typeof (value as GlobalName).global === 'string' && !('via' in value);
+}
+
+/** A pid, a registered name, a `{ via: registry, key }` name, a `{ global: name }` or an alias: what `send` accepts. */
+export type Dest<Msg> = Pid<Msg> | string | ViaName | GlobalName | Alias<Msg>;

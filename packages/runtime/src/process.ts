@@ -8,6 +8,7 @@ import type { ProcessInfo, ProcessStatus } from './info.js';
 import type { RuntimeEvent } from './events.js';
 import type { ClusterHooks, Host } from './host.js';
 import type { Signal } from './signals.js';
+import { clusterOf } from './names.js';
 
 /** Thrown through a process's own stack by `ctx.exit(reason)`, and by any ctx call of a dead process. */
 export class ProcessExit {
@@ -389,8 +390,27 @@ export class Proc implements Context<unknown> {
     return this.#cluster('spawnOn').spawnOn(this, node, def, args, {});
   }
 
-  spawnOnWith(node: string, def: Definition, args: unknown[], options: { link?: boolean; monitor?: boolean } = {}): Promise<any> {
-    return this.#cluster('spawnOnWith').spawnOn(this, node, def, args, options);
+  async spawnOnWith(node: string, def: Definition, args: unknown[], options: { link?: boolean; monitor?: boolean } = {}): Promise<any> {
+    const cluster = this.#cluster('spawnOnWith');
+    if (!options.monitor) return cluster.spawnOn(this, node, def, args, { link: options.link });
+    // Monitored from birth, as spawnWith's: the other node spawns the child with our monitor
+    // (this ref) in place, so a child that dies at once sends its DOWN with its real reason.
+    // Until the pid is known the monitor names us (a demonitor at our exit is then a no-op).
+    const ref = this.#rt.makeRef();
+    (this.monitors ??= new Map()).set(ref, this.self);
+    let pid: number;
+    try {
+      pid = await cluster.spawnOn(this, node, def, args, { link: options.link, monitorRef: ref });
+    } catch (err) {
+      this.monitors?.delete(ref);
+      throw err;
+    }
+    if (this.monitors?.has(ref)) {
+      this.monitors.set(ref, pid);
+      // Its node went down before we knew the pid: that noconnection missed this monitor.
+      if (!this.#rt.isAlive(pid)) this.#rt.dispatch({ kind: 'down', to: this.self, from: pid, ref, reason: 'noconnection' });
+    }
+    return [pid, ref];
   }
 
   registerGlobal(name: string, pid: AnyPid = this.self): Promise<boolean> {
@@ -406,11 +426,7 @@ export class Proc implements Context<unknown> {
   }
 
   #cluster(where: string): ClusterHooks {
-    const cluster = this.#rt.host.cluster;
-    if (cluster === undefined) {
-      throw new BeamError('ERR_NO_CLUSTER', `${where} needs a cluster: start the VM with startVM({ node: 'a', cluster: 'nats://127.0.0.1:4222' }) or run beamjs run --node a --cluster nats://127.0.0.1:4222`);
-    }
-    return cluster;
+    return clusterOf(this.#rt.host, where);
   }
 
   isAlive(pid: AnyPid): boolean {

@@ -2,7 +2,7 @@ import { BeamError, describe } from './errors.js';
 import { deepCopy } from './copy.js';
 import { Next, ProcessExit, type Proc } from './process.js';
 import { crashReason, type ExitReason } from './reasons.js';
-import { whereisOrThrow } from './names.js';
+import { globalHolderOrThrow, whereisOrThrow } from './names.js';
 import { isViaName, via } from './behaviours/via.js';
 import type { ProcessTable } from './process-table.js';
 import type { RunLoop, ProcessEnds } from './run-loop.js';
@@ -10,7 +10,7 @@ import type { Timers } from './timers.js';
 import type { Counters } from './stats.js';
 import type { Host } from './host.js';
 import type { Signal } from './signals.js';
-import { checkPid, isAlias, type AnyPid, type Dest } from './pid.js';
+import { checkPid, isAlias, isGlobalName, type AnyPid, type Dest } from './pid.js';
 
 /**
  * Signals between processes, and the end of a process (which is where most signals come
@@ -36,8 +36,10 @@ export class SignalDelivery implements ProcessEnds {
       this.dispatch({ kind: 'alias-message', to: to.pid, alias: to.$alias, msg: copied });
       return;
     }
-    const pid = typeof to === 'string' ? whereisOrThrow(this.host.names, to) : to;
-    if (typeof pid !== 'number') throw new BeamError('ERR_INVALID_ARGUMENT', `send needs a pid or a registered name, got ${describe(to)}`);
+    // A global name resolves here, at once, from the node's replica: from then on it is a pid
+    // send (same path, same per-sender order as a send to the holder's pid).
+    const pid = typeof to === 'string' ? whereisOrThrow(this.host.names, to) : isGlobalName(to) ? globalHolderOrThrow(this.host, to.global) : to;
+    if (typeof pid !== 'number') throw new BeamError('ERR_INVALID_ARGUMENT', `send needs a pid, a registered name, { via } or { global } name, got ${describe(to)}`);
     checkPid(pid, 'send');
     const proc = this.procs.get(pid);
     if (proc !== undefined) this.deliverMessage(proc, copy ? deepCopy(msg) : msg);

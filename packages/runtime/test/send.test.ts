@@ -4,6 +4,12 @@ import { forwarder, quick } from './fixtures/procs.js';
 import { quietRuntime, tick } from './helpers.js';
 
 describe('send', () => {
+  it('a send to a { global } name without a cluster throws ERR_NO_CLUSTER saying how to start one', async () => {
+    const { rt, me } = quietRuntime();
+    expect(() => me.send({ global: 'jobs' }, 1)).toThrow(expect.objectContaining({ code: 'ERR_NO_CLUSTER', message: expect.stringContaining('cluster') }));
+    await rt.stop(50);
+  });
+
   it('delivers a deep copy: changing the original after sending does not reach the receiver', async () => {
     const { rt, me } = quietRuntime();
     const fwd = rt.spawn(forwarder, [me.self]);

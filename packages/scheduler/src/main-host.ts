@@ -2,10 +2,12 @@ import type { TransferListItem } from 'node:worker_threads';
 import type { Signal, SpawnJob } from '@beamjs/runtime';
 import { MAIN_NODE, isJob, ownerOf } from './directory.js';
 import { NodeHost, type NodeHostInit } from './node-host.js';
+import type { Envelope } from './protocol.js';
 
 /** What the main thread's host needs of a cluster gateway. */
 export interface ForeignGateway {
   route(signal: Signal): void;
+  forward(creation: number, records: Uint8Array, count: number): void;
 }
 
 /**
@@ -39,6 +41,10 @@ export class MainHost extends NodeHost {
   protected override routeForeign(signal: Signal): void {
     if (this.gateway) this.gateway.route(signal);
     else this.runtime.bounce(signal);
+  }
+
+  protected override forwardRemote(chunk: Extract<Envelope, { kind: 'remoteChunk' }>): void {
+    this.gateway?.forward(chunk.creation, chunk.records, chunk.count);
   }
 
   /** Live schedulers, rotated at each spread spawn so that ties do not all go to the first. */

@@ -16,6 +16,7 @@ import {
 import { runningProcess } from './fault-attribution.js';
 import { fireNoconnection, missedNoconnection } from './cluster/noconnection.js';
 import type { ProcessCluster } from './cluster/hooks.js';
+import type { RemoteOutbox } from './cluster/remote-outbox.js';
 import { Directory, MAIN_NODE, NO_OWNER, SlotAllocator, inflightOf, isJob, ownerOf } from './directory.js';
 import { JobRing } from './job-ring.js';
 import { encodeJob } from './job-codec.js';
@@ -67,6 +68,8 @@ export class NodeHost implements Host {
   readonly names: SharedNames;
   /** Distribution hooks for processes (cluster/hooks.ts), on a cluster node. */
   cluster: ProcessCluster | undefined;
+  /** A scheduler's messages to other nodes, encoded at the send (cluster/remote-outbox.ts), on a cluster node. */
+  remote: RemoteOutbox | undefined;
   readonly timerCells: TimerCells | undefined;
   readonly dir: Directory;
   readonly ring: JobRing;
@@ -153,7 +156,13 @@ export class NodeHost implements Host {
    */
   routeMessage(to: number, msg: unknown): void {
     // Another cluster node's pid: through the main thread's gateway, as every signal to it.
-    if (this.dir.isForeign(to)) return this.route({ kind: 'message', to, msg: deepCopy(msg) });
+    if (this.dir.isForeign(to)) {
+      const sender = runningProcess();
+      if (this.remote === undefined || sender === undefined || !this.runtime.procs.has(sender)) return this.route({ kind: 'message', to, msg: deepCopy(msg) });
+      if (this.remote.message(to, msg, slotOf(sender))) this.flush();
+      else this.requestFlush();
+      return;
+    }
     const before = this.dir.countSignal(to);
     if (before === undefined) {
       // Dead: a no-op, as in Erlang, but a message that could never be sent still throws.
@@ -208,6 +217,7 @@ export class NodeHost implements Host {
       this.runtime.bounce(signal);
       return;
     }
+    this.drainRemote(); // messages sent before this signal reach the gateway before it
     const sender = runningProcess();
     if (sender !== undefined && this.runtime.procs.has(sender)) {
       Atomics.add(this.dir.outgoing, slotOf(sender), 1);
@@ -527,6 +537,10 @@ export class NodeHost implements Host {
         this.routeForeign(envelope.signal);
         Atomics.sub(this.dir.outgoing, slotOf(envelope.sender), 1);
         return;
+      case 'remoteChunk':
+        this.forwardRemote(envelope);
+        for (let i = 0; i < envelope.senders.length; i += 2) Atomics.sub(this.dir.outgoing, envelope.senders[i]!, envelope.senders[i + 1]!);
+        return;
       case 'nodedown':
         fireNoconnection(this.runtime, envelope.creation);
         return;
@@ -584,11 +598,22 @@ export class NodeHost implements Host {
     }
     link.queue(envelope, transfer);
     if (++this.outboxSize >= BATCH_MAX) this.flush();
-    else if (!this.flushQueued) {
+    else this.requestFlush();
+  }
+
+  private requestFlush(): void {
+    if (!this.flushQueued) {
       this.flushQueued = true;
       this.scheduleFlush();
     }
   }
+
+  private drainRemote(): void {
+    this.remote?.drain((envelope) => this.enqueue(MAIN_NODE, envelope));
+  }
+
+  /** Encoded messages from a scheduler for another node: only the main thread's gateway takes them. */
+  protected forwardRemote(_chunk: Extract<Envelope, { kind: 'remoteChunk' }>): void {}
 
   /** How a queued batch gets posted if nothing else posts it first. */
   protected scheduleFlush(): void {
@@ -598,6 +623,7 @@ export class NodeHost implements Host {
   /** Posts every waiting port batch: one postMessage per peer. */
   readonly flush = (): void => {
     this.flushQueued = false;
+    this.drainRemote();
     if (this.outboxSize === 0) return;
     for (const link of this.peers.values()) link.flush();
     this.outboxSize = 0;

@@ -2,6 +2,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { PeerWiring } from './peer-link.js';
 import type { MigratingProcess, ProcessInfo, RuntimeEvent, Signal, SpawnJob } from '@beamjs/runtime';
 import type { ProcessDetail, SchedulerSnapshot, SnapshotRequest } from './observer/types.js';
+import type { ClusterShared } from './cluster/hooks.js';
 
 /**
  * Every message that crosses a thread boundary, in one place.
@@ -31,6 +32,8 @@ export type Envelope =
   | { kind: 'adopt'; job: SpawnJob; early: Signal[] }
   /** For another cluster node's pid, sent by process `sender` of the posting scheduler (counted in the directory's `outgoing`, see cluster/gateway.ts). */
   | { kind: 'remote'; sender: number; signal: Signal }
+  /** Messages for node `creation`'s pids, encoded by the posting scheduler (cluster/remote-outbox.ts); `senders`: [slot, count, ...] to take off `outgoing`. */
+  | { kind: 'remoteChunk'; creation: number; records: Uint8Array; count: number; senders: number[] }
   /** Cluster node `creation` went down: links and monitors to its processes fire `noconnection` here. */
   | { kind: 'nodedown'; creation: number };
 
@@ -75,8 +78,8 @@ export interface SchedulerInit {
   stealAfterMs: number;
   /** Milliseconds between two load-balancing rounds (0: never rebalance). */
   balanceIntervalMs: number;
-  /** A cluster node's shared node table (cluster/node-table.ts) and request timeout; absent without a cluster. */
-  cluster?: { table: SharedArrayBuffer; requestTimeoutMs: number };
+  /** A cluster node's shared tables (nodes, global names) and request timeout; absent without a cluster. */
+  cluster?: ClusterShared;
 }
 
 /** Scheduler -> main, on the worker's parentPort. */

@@ -206,7 +206,7 @@ export class VM extends EventEmitter<VMEvents> {
       () => this.threads.filter((t) => t.alive).map((t) => t.id),
     );
     this.host.schedulerCount = this.schedulers;
-    if (options.join) this.host.cluster = processCluster(options.join.table.buffer, options.join.seat.creation, options.join.options.requestTimeoutMs);
+    if (options.join) this.host.cluster = processCluster(options.join.shared, options.join.seat.creation);
     this.runtime = new Runtime(this.host, { longScheduleMs: options.longScheduleMs });
     this.host.runtime = this.runtime;
     this.context = this.mailbox();
@@ -275,7 +275,7 @@ export class VM extends EventEmitter<VMEvents> {
     try {
       await vm.startThreads();
       if (clustering && join) {
-        vm.clusterNode = new clustering.ClusterNode(join, { host: vm.host, runtime: vm.runtime, mailbox: vm.internalMailbox(), spawn: (def, args, links, parent) => vm.spawnFor(def, args, links, parent) });
+        vm.clusterNode = new clustering.ClusterNode(join, { host: vm.host, runtime: vm.runtime, mailbox: vm.internalMailbox(), spawn: (def, args, links, monitoredBy, parent) => vm.spawnFor(def, args, links, monitoredBy, parent) });
         await vm.clusterNode.start();
       }
       vm.watchdog = new Watchdog(vm.statsBlock, () => vm.threads.filter((t) => t.alive).map((t) => t.id), options.longScheduleMs ?? 100, (scheduler, event) =>
@@ -357,7 +357,7 @@ export class VM extends EventEmitter<VMEvents> {
       stealing: this.options.stealing,
       stealAfterMs: this.options.stealAfterMs,
       balanceIntervalMs: this.options.balanceIntervalMs,
-      cluster: this.options.join ? { table: this.options.join.table.buffer, requestTimeoutMs: this.options.join.options.requestTimeoutMs } : undefined,
+      cluster: this.options.join?.shared,
     };
     const worker = startWorker(WORKER_ENTRY, {
       workerData: init,
@@ -558,11 +558,11 @@ export class VM extends EventEmitter<VMEvents> {
     return this.context.nodes();
   }
 
-  /** A process for another node (cluster/kernel.ts): linked from birth to `links`. */
-  private spawnFor(def: Definition, args: unknown[], links: number[], parent: number): number {
+  /** A process for another node (cluster/kernel.ts): linked from birth to `links`, monitored from birth by `monitoredBy` ([ref, watcher]). */
+  private spawnFor(def: Definition, args: unknown[], links: number[], monitoredBy: [number, number][], parent: number): number {
     this.checkRunning();
     const pid = this.host.allocatePid();
-    this.host.handOffNew({ pid, key: def.key, args, links, monitoredBy: [], parent, name: undefined });
+    this.host.handOffNew({ pid, key: def.key, args, links, monitoredBy, parent, name: undefined });
     return pid;
   }
 

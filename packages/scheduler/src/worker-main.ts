@@ -11,6 +11,7 @@ import { installProcessExit } from './process-exit.js';
 import { containFaults } from './fault-attribution.js';
 import { SnapshotProbe } from './observer/snapshot.js';
 import { processCluster } from './cluster/hooks.js';
+import { RemoteOutbox } from './cluster/remote-outbox.js';
 import type { Connect, SchedulerControl, SchedulerEvent, SchedulerInit } from './protocol.js';
 import type { RuntimeEvent } from '@beamjs/runtime';
 
@@ -25,7 +26,10 @@ const scheduler = new Scheduler(
   (event: RuntimeEvent) => post({ kind: 'report', id: init.id, event }),
   (moves) => post({ kind: 'moved', id: init.id, moves }),
 );
-if (init.cluster) scheduler.cluster = processCluster(init.cluster.table, scheduler.dir.creation, init.cluster.requestTimeoutMs);
+if (init.cluster) {
+  scheduler.cluster = processCluster(init.cluster, scheduler.dir.creation);
+  scheduler.remote = new RemoteOutbox(scheduler.cluster, scheduler.dir.outgoing);
+}
 containFaults(
   scheduler.runtime,
   (event) => post({ kind: 'report', id: init.id, event }),

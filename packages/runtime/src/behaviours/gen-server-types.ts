@@ -1,6 +1,6 @@
 import type { Context, SpawnOptions } from '../context.js';
 import type { ActorDefinition } from '../definition.js';
-import type { Pid, Ref } from '../pid.js';
+import type { GlobalName, Pid, Ref } from '../pid.js';
 import type { ExitReason } from '../reasons.js';
 import type { Awaitable } from './async.js';
 import type { Boot } from './messages.js';
@@ -72,8 +72,8 @@ export type Server<T extends ServerTypes = {}> = Pid<InfoOf<T>> & { readonly [se
 /** A registered name that remembers its server's types: see `GenServer.named`. */
 export type ServerName<T extends ServerTypes = {}> = string & { readonly [serverTypes]?: T };
 
-/** A server to talk to: its pid, its registered name, or its `{ via: registry, key }` name. */
-export type ServerRef<T extends ServerTypes = {}> = Server<T> | ServerName<T> | ViaName<T>;
+/** A server to talk to: its pid, its registered name, its `{ via: registry, key }` name, or its cluster-wide `{ global: name }`. */
+export type ServerRef<T extends ServerTypes = {}> = Server<T> | ServerName<T> | ViaName<T> | GlobalName<T>;
 
 /**
  * Who is waiting for a reply: plain data (the caller's pid and the call's tag), so a server may
@@ -182,8 +182,8 @@ export type ServerDefinition<T extends ServerTypes = {}> = ActorDefinition<unkno
 };
 
 export interface StartOptions extends Pick<SpawnOptions, 'placement' | 'scheduler'> {
-  /** Register the server under this name, or under a key of a Registry (`Registry.via(registry, key)`); ERR_NAME_TAKEN if taken. */
-  name?: string | ViaName;
+  /** Register the server under this name, under a key of a Registry (`Registry.via(registry, key)`), or cluster-wide (`{ global: name }`, on a cluster node); ERR_NAME_TAKEN if taken. */
+  name?: string | ViaName | GlobalName;
   /** How long `init` may take, in ms (default: forever). Past it the server is killed. */
   timeout?: number;
   /** Start it on this cluster node (`ctx.spawnOnWith`; the module is loaded there by its path in the project). */

@@ -1,7 +1,7 @@
 import { BeamError, checkTimeout, describe } from '../errors.js';
 import { TIMEOUT, type Context } from '../context.js';
 import type { Definition } from '../definition.js';
-import { pidToString, type AnyPid, type Pid } from '../pid.js';
+import { isGlobalName, pidToString, type AnyPid, type GlobalName, type Pid } from '../pid.js';
 import { formatReason, type ExitReason } from '../reasons.js';
 import { ExitError } from './errors.js';
 import { childSpecOf, type ChildSpecOptions } from './child-spec-of.js';
@@ -83,13 +83,15 @@ export async function startServer(ctx: Ctx, def: Definition, args: unknown[], op
   const tag = alias.$alias;
   const boot: Boot = { $gen: 'boot', starter: ctx.self, tag, parent: link ? ctx.self : undefined, alias: true };
   const viaName = isViaName(options.name) ? options.name : undefined;
+  const globalName = isGlobalName(options.name) ? options.name : undefined;
   // Monitored (and linked) from birth: a monitor set after the spawn could find the server
   // already dead on another scheduler and produce a `noproc` DOWN that overtakes its ack.
   const [pid, ref] =
     options.node === undefined
-      ? ctx.spawnWith(def, [boot, ...args] as never, { link, name: viaName ? undefined : (options.name as string | undefined), monitor: true, placement: options.placement, scheduler: options.scheduler })
+      ? ctx.spawnWith(def, [boot, ...args] as never, { link, name: typeof options.name === 'string' ? options.name : undefined, monitor: true, placement: options.placement, scheduler: options.scheduler })
       : await startOnNode(ctx, options.node, def, [boot, ...args], link, options.name);
-  if (viaName) await registerVia(ctx, viaName, pid, ref, link);
+  if (viaName) await registerOrKill(ctx, () => via().register(ctx, viaName, pid), pid, ref, link);
+  if (globalName) await registerOrKill(ctx, () => registerGlobalOrThrow(ctx, globalName, pid), pid, ref, link);
   const msg = await ctx.receive((m) => isAckFor(m, tag) || isDownFor(m, ref), timeout);
   ctx.unalias(alias);
   if (msg === TIMEOUT) {
@@ -123,20 +125,20 @@ export async function startServer(ctx: Ctx, def: Definition, args: unknown[], op
   throw new ExitError('ERR_INIT_FAILED', `${def.name} exited before its init returned: ${formatReason(msg.reason)}`, msg.reason);
 }
 
-/** On another cluster node: linked from birth there; a plain name is registered there by the server's node. */
+/** On another cluster node: linked and monitored from birth there. */
 async function startOnNode(ctx: Ctx, node: string, def: Definition, args: unknown[], link: boolean, name: StartOptions['name']): Promise<[AnyPid, number]> {
-  if (typeof name === 'string') throw new BeamError('ERR_INVALID_ARGUMENT', `GenServer.start on node '${node}': a local name cannot be registered from here; use ctx.registerGlobal in the server's init, or a Registry.via name`);
+  if (typeof name === 'string') throw new BeamError('ERR_INVALID_ARGUMENT', `GenServer.start on node '${node}': a local name cannot be registered from here; use a cluster-wide name (name: { global: 'x' }) or a Registry.via name`);
   return ctx.spawnOnWith(node, def, args as never, { link, monitor: true });
 }
 
 /**
- * A via name is registered by the starter once the pid exists, before `start` returns (the
- * registry links the server, so its key goes when it exits). Taken: the server is killed, and
- * nothing of it is left in the starter's mailbox.
+ * A via or global name is registered by the starter once the pid exists, before `start`
+ * returns (the registry links the server, the global name's node monitors it, so the name goes
+ * when it exits). Taken: the server is killed, and nothing of it is left in the starter's mailbox.
  */
-async function registerVia(ctx: Ctx, name: ViaName, pid: AnyPid, ref: number, link: boolean): Promise<void> {
+async function registerOrKill(ctx: Ctx, register: () => Promise<void>, pid: AnyPid, ref: number, link: boolean): Promise<void> {
   try {
-    await via().register(ctx, name, pid);
+    await register();
   } catch (err) {
     if (link) ctx.unlink(pid);
     ctx.exit(pid, 'kill');
@@ -144,6 +146,12 @@ async function registerVia(ctx: Ctx, name: ViaName, pid: AnyPid, ref: number, li
     await flushExit(ctx, pid);
     throw err;
   }
+}
+
+async function registerGlobalOrThrow(ctx: Ctx, name: GlobalName, pid: AnyPid): Promise<void> {
+  if (await ctx.registerGlobal(name.global, pid)) return;
+  const holder = await ctx.whereisGlobal(name.global);
+  throw new BeamError('ERR_NAME_TAKEN', `the global name ${JSON.stringify(name.global)} is held by another live process${holder === undefined ? '' : ` (${pidToString(holder)})`}: pick another name, or stop that process first`);
 }
 
 /**
@@ -176,7 +184,7 @@ export function call<T extends ServerTypes>(ctx: Ctx, server: ServerRef<T>, requ
 export async function call(ctx: Ctx, server: unknown, request: unknown, timeout: number = 5000): Promise<unknown> {
   const ms = checkTimeout(timeout);
   // Not `await` for a pid or a name: the monitor and the request go out in the caller's own step.
-  const pid = isViaName(server) ? await resolveVia(ctx, server) : resolve(ctx, server, 'call');
+  const pid = isViaName(server) ? await resolveVia(ctx, server) : isGlobalName(server) ? await resolveGlobal(ctx, server) : resolve(ctx, server, 'call');
   if (pid === ctx.self) {
     throw new BeamError('ERR_INVALID_ARGUMENT', `process ${pidToString(pid)} called itself: it would wait forever for its own reply; run the code directly instead`);
   }
@@ -220,6 +228,15 @@ export async function call(ctx: Ctx, server: unknown, request: unknown, timeout:
  */
 export function cast<T extends ServerTypes>(ctx: Ctx, server: ServerRef<T>, request: CastOf<T>): void {
   if (isViaName(server)) return ctx.send(server, { $gen: 'cast', request } as never);
+  if (isGlobalName(server)) {
+    try {
+      ctx.send(server, { $gen: 'cast', request } as never);
+    } catch (err) {
+      // A cast never fails: to a global name nobody holds it is lost (as gen_server:cast's to {global, Name}).
+      if ((err as BeamError).code !== 'ERR_GLOBAL_NAME_UNKNOWN') throw err;
+    }
+    return;
+  }
   const pid = typeof server === 'string' ? ctx.whereis(server) : server;
   if (pid === undefined) return;
   ctx.send(pid, { $gen: 'cast', request });
@@ -246,7 +263,7 @@ export function reply<R>(ctx: Ctx, from: From<R>, value: NoInfer<R>): void {
  */
 export async function stop(ctx: Ctx, server: ServerRef<any> | Pid<any>, reason: ExitReason = 'normal', timeout?: number): Promise<void> {
   const ms = checkTimeout(timeout);
-  const pid = isViaName(server) ? await resolveVia(ctx, server) : resolve(ctx, server, 'stop');
+  const pid = isViaName(server) ? await resolveVia(ctx, server) : isGlobalName(server) ? await resolveGlobal(ctx, server) : resolve(ctx, server, 'stop');
   const ref = ctx.monitor(pid);
   ctx.send(pid, { $gen: 'stop', reason });
   const msg = await ctx.receive((m) => isDownFor(m, ref), ms);
@@ -286,6 +303,13 @@ async function resolveVia(ctx: Ctx, server: ViaName): Promise<AnyPid> {
   return pid;
 }
 
+/** The pid holding a global name (this node's replica of the global name table); ERR_NOPROC if nobody holds it. */
+async function resolveGlobal(ctx: Ctx, server: GlobalName): Promise<AnyPid> {
+  const pid = await ctx.whereisGlobal(server.global);
+  if (pid === undefined) throw noproc(server, undefined);
+  return pid;
+}
+
 function resolve(ctx: Ctx, server: unknown, what: string): AnyPid {
   if (typeof server === 'string') {
     const pid = ctx.whereis(server);
@@ -297,13 +321,14 @@ function resolve(ctx: Ctx, server: unknown, what: string): AnyPid {
 }
 
 function noproc(server: unknown, pid: AnyPid | undefined): ExitError {
-  const shown = isViaName(server) ? viaLabel(server) : JSON.stringify(server);
+  const shown = isViaName(server) ? viaLabel(server) : isGlobalName(server) ? `global name ${JSON.stringify(server.global)}` : JSON.stringify(server);
   const what = pid === undefined ? `no process is registered as ${shown}` : `${label(server, pid)} is not alive`;
   return new ExitError('ERR_NOPROC', `${what}: check the name, or whether the server has exited (monitor it to know when)`, 'noproc');
 }
 
 function label(server: unknown, pid: AnyPid): string {
   if (isViaName(server)) return `${viaLabel(server)} ${pidToString(pid)}`;
+  if (isGlobalName(server)) return `global ${JSON.stringify(server.global)} ${pidToString(pid)}`;
   return typeof server === 'string' ? `${JSON.stringify(server)} ${pidToString(pid)}` : `server ${pidToString(pid)}`;
 }
 

@@ -2,6 +2,7 @@ import type { Context, Definition, Runtime } from '@beamjs/runtime';
 import type { MainHost } from '../main-host.js';
 import { releaseName, takeSeat, type ClusterSeat } from './connection.js';
 import { Gateway } from './gateway.js';
+import { GlobalReplica, GlobalTable } from './global-table.js';
 import { GlobalNames } from './globals.js';
 import { Kernel } from './kernel.js';
 import { Membership } from './membership.js';
@@ -9,18 +10,22 @@ import { fireNoconnection } from './noconnection.js';
 import { NodeTable } from './node-table.js';
 import { resolveClusterOptions, type ResolvedClusterOptions } from './options.js';
 import { KERNEL_NAME } from './requests.js';
+import type { ClusterShared } from './hooks.js';
 
 /** A seat taken before the VM's threads start (its creation is in every pid the VM makes). */
 export interface ClusterJoin {
   options: ResolvedClusterOptions;
   seat: ClusterSeat;
   table: NodeTable;
+  /** What every thread of the VM shares: the node table, the global name replica. */
+  shared: ClusterShared;
 }
 
 export async function joinCluster(node: unknown, cluster: unknown): Promise<ClusterJoin> {
   const options = resolveClusterOptions(node, cluster);
   const seat = await takeSeat(options);
-  return { options, seat, table: new NodeTable(NodeTable.create()) };
+  const table = new NodeTable(NodeTable.create());
+  return { options, seat, table, shared: { table: table.buffer, globals: GlobalTable.create(), requestTimeoutMs: options.requestTimeoutMs } };
 }
 
 export interface ClusterVM {
@@ -28,7 +33,7 @@ export interface ClusterVM {
   runtime: Runtime;
   /** A mailbox on the main thread for the kernel. */
   mailbox: Context<unknown>;
-  spawn(def: Definition, args: unknown[], links: number[], parent: number): number;
+  spawn(def: Definition, args: unknown[], links: number[], monitoredBy: [number, number][], parent: number): number;
 }
 
 /**
@@ -40,6 +45,7 @@ export class ClusterNode {
   private readonly membership: Membership;
   private readonly kernel: Kernel;
   private readonly globals: GlobalNames;
+  private readonly replica: GlobalReplica;
 
   constructor(
     private readonly join: ClusterJoin,
@@ -49,8 +55,9 @@ export class ClusterNode {
     this.gateway = new Gateway(seat.nc, options.prefix, seat.creation, table, vm.runtime);
     vm.host.gateway = this.gateway;
     this.globals = new GlobalNames(seat.globals, (pid) => vm.host.isAlive(pid));
+    this.replica = new GlobalReplica(new GlobalTable(join.shared.globals), seat.globals);
     vm.mailbox.register(KERNEL_NAME);
-    this.kernel = new Kernel({ nc: seat.nc, options, self: seat.creation, table, globals: this.globals, runtime: vm.runtime, mailbox: vm.mailbox, spawn: vm.spawn });
+    this.kernel = new Kernel({ nc: seat.nc, options, self: seat.creation, table, globals: this.globals, replica: this.replica, runtime: vm.runtime, mailbox: vm.mailbox, spawn: vm.spawn });
     this.membership = new Membership(seat.nc, options, seat.creation, table, {
       up: (_creation, name) => this.kernel.nodeUp(name),
       down: (creation, name) => this.nodeDown(creation, name),
@@ -66,6 +73,7 @@ export class ClusterNode {
   }
 
   async start(): Promise<void> {
+    await this.replica.start(this.join.options.requestTimeoutMs);
     this.membership.start();
     await this.membership.discover(await this.registeredNodes());
   }
@@ -79,6 +87,7 @@ export class ClusterNode {
     const { seat, options } = this.join;
     await this.membership.stop();
     await this.kernel.close().catch(() => {});
+    this.replica.stop();
     this.gateway.close();
     await releaseName(seat, options.node);
     await seat.nc.drain().catch(() => {});

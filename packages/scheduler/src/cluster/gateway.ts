@@ -1,16 +1,10 @@
-import { deserialize, serialize } from 'node:v8';
 import { creationOf, type Runtime, type Signal } from '@beamjs/runtime';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { ForeignGateway } from '../main-host.js';
 import type { NodeTable } from './node-table.js';
+import { RecordWriter, decodeBatch, unsendable } from './batch-codec.js';
 import { Defragmenter, frame } from './frames.js';
 import { subjects } from './options.js';
-
-/** What travels on a node's signal subject: one batch from one node. */
-interface SignalBatch {
-  from: number;
-  signals: Signal[];
-}
 
 /**
  * Where signals between this node and the others cross NATS, on the main thread.
@@ -24,12 +18,16 @@ interface SignalBatch {
  * between them. So a process does not migrate while a signal it sent to another node has not
  * reached the gateway (the directory's `outgoing` count, see NodeHost.routeForeign): the
  * balancer simply tries again later, as it does for a process with incoming signals in flight.
+ * Messages a scheduler's processes send come already encoded, in chunks (remote-outbox.ts);
+ * the scheduler posts a chunk before any later signal of its own for another node, so one
+ * port still carries one process's remote sends in order.
  *
  * Delivery is at most once, as Erlang distribution's: what is in flight when a node goes
  * down is lost, and links and monitors fire with `noconnection` instead.
  */
 export class Gateway implements ForeignGateway {
-  private readonly outbox = new Map<number, Signal[]>();
+  /** Per destination node, its next batch, encoded as signals arrive (batch-codec.ts). */
+  private readonly outbox = new Map<number, { batch: RecordWriter; signals: number }>();
   private flushQueued = false;
   private readonly fragments = new Defragmenter();
   private readonly subscription: Subscription;
@@ -53,13 +51,21 @@ export class Gateway implements ForeignGateway {
       this.unreachable(signal);
       return;
     }
-    const box = this.outbox.get(creation);
-    if (box) box.push(signal);
-    else this.outbox.set(creation, [signal]);
-    if (!this.flushQueued) {
-      this.flushQueued = true;
-      queueMicrotask(this.flush);
-    }
+    const box = this.boxFor(creation);
+    box.batch.add(signal, (_signal, err) => unsendable(creation, err));
+    box.signals++;
+  }
+
+  /**
+   * Messages a scheduler's processes sent to node `creation`, already encoded there
+   * (remote-outbox.ts): they join its batch as they are, in the order they arrive here.
+   * For a node that went down meanwhile they vanish, as any message to a gone node.
+   */
+  forward(creation: number, records: Uint8Array, count: number): void {
+    if (creation === this.self || !this.table.isUp(creation)) return;
+    const box = this.boxFor(creation);
+    box.batch.append(records);
+    box.signals += count;
   }
 
   /** Node `creation` went down: what waited for it is dropped (at most once). */
@@ -68,21 +74,27 @@ export class Gateway implements ForeignGateway {
     this.fragments.forget(creation);
   }
 
+  private boxFor(creation: number): { batch: RecordWriter; signals: number } {
+    let box = this.outbox.get(creation);
+    if (box === undefined) {
+      box = { batch: new RecordWriter(this.self), signals: 0 };
+      this.outbox.set(creation, box);
+    }
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(this.flush);
+    }
+    return box;
+  }
+
   readonly flush = (): void => {
     this.flushQueued = false;
-    for (const [creation, signals] of this.outbox) {
-      this.outbox.delete(creation);
-      let data: Uint8Array;
-      try {
-        data = serialize({ from: this.self, signals } satisfies SignalBatch);
-      } catch {
-        // Messages were copied (checked cloneable) at send: only a value v8 cannot write
-        // (a SharedArrayBuffer) gets here; such a signal cannot leave the machine.
-        data = serialize({ from: this.self, signals: signals.filter(isSerializable) } satisfies SignalBatch);
-        process.emitWarning(`beamjs: a message for node creation ${creation} held a value that cannot leave this machine (shared memory) and was dropped`, { code: 'BEAMJS_REMOTE_UNSERIALIZABLE' });
-      }
+    for (const [creation, box] of this.outbox) {
+      if (box.signals === 0) continue;
+      const data = box.batch.take();
       this.counters.batchesOut++;
-      this.counters.signalsOut += signals.length;
+      this.counters.signalsOut += box.signals;
+      box.signals = 0;
       if (this.nc.isClosed()) continue;
       try {
         for (const part of frame(data, this.self, this.nc.info?.max_payload ?? 1024 * 1024)) this.nc.publish(this.s.signals(creation), part);
@@ -96,7 +108,7 @@ export class Gateway implements ForeignGateway {
   private onBatch(data: Uint8Array): void {
     const whole = this.fragments.accept(data);
     if (whole === undefined) return;
-    const batch = deserialize(whole) as SignalBatch;
+    const batch = decodeBatch(whole);
     // From a node we hold for down: its signals belong to a connection that is gone.
     if (!this.table.isUp(batch.from)) return;
     this.counters.batchesIn++;
@@ -113,14 +125,5 @@ export class Gateway implements ForeignGateway {
   close(): void {
     this.flush();
     this.subscription.unsubscribe();
-  }
-}
-
-function isSerializable(signal: Signal): boolean {
-  try {
-    serialize(signal);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -1,9 +1,6 @@
 import { creationOf } from '@beamjs/runtime';
 import type { KV } from '@nats-io/kv';
-
-interface Holder {
-  pid: number;
-}
+import { globalKey as keyOf, type GlobalHolder as Holder } from './global-table.js';
 
 /**
  * Cluster-wide names (Erlang's `global`), in a JetStream KV bucket: registering is
@@ -42,16 +39,14 @@ export class GlobalNames {
     }
   }
 
-  async whereis(name: string): Promise<number | undefined> {
-    const entry = await this.kv.get(keyOf(name));
-    if (entry === null || entry.operation !== 'PUT') return undefined;
-    const holder = (entry.json() as Holder).pid;
-    return this.alive(holder) ? holder : undefined;
-  }
-
   /** Removes the name (only the registration at `revision`, when given: a later holder's stays). */
   async unregister(name: string, revision?: number): Promise<void> {
     await this.kv.delete(keyOf(name), revision === undefined ? undefined : { previousSeq: revision }).catch(() => {});
+  }
+
+  /** The bucket's last revision (a deletion's revision is not returned by the KV client: this one is at least that). */
+  async lastRevision(): Promise<number> {
+    return (await this.kv.status()).streamInfo.state.last_seq;
   }
 
   /** Deletes the names held by processes of node `creation` (it went down). */
@@ -64,6 +59,3 @@ export class GlobalNames {
     }
   }
 }
-
-/** KV keys allow few characters: a name is stored under its base64url form. */
-const keyOf = (name: string): string => `g.${Buffer.from(name, 'utf8').toString('base64url') || '_'}`;

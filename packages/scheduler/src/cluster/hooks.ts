@@ -1,4 +1,5 @@
 import { BeamError, TIMEOUT, checkPid, creationOf, type BeamErrorCode, type ClusterHooks, type Context, type Definition } from '@beamjs/runtime';
+import { GlobalTable } from './global-table.js';
 import { NodeTable } from './node-table.js';
 import { KERNEL_NAME, isReplyTo, type KernelRequest } from './requests.js';
 
@@ -10,6 +11,7 @@ import { KERNEL_NAME, isReplyTo, type KernelRequest } from './requests.js';
 export class ProcessCluster implements ClusterHooks {
   constructor(
     private readonly table: NodeTable,
+    private readonly globals: GlobalTable,
     private readonly self: number,
     /** The longest a request may wait for the kernel's answer (the kernel's own NATS requests time out before). */
     private readonly timeoutMs: number,
@@ -37,16 +39,13 @@ export class ProcessCluster implements ClusterHooks {
     ctx.send(KERNEL_NAME, { $net: 'monitorNode', from: ctx.self, node, all } satisfies KernelRequest);
   }
 
-  async spawnOn(ctx: Context<any>, node: string, def: Definition, args: unknown[], options: { link?: boolean; monitor?: boolean }): Promise<number | [number, number]> {
+  async spawnOn(ctx: Context<any>, node: string, def: Definition, args: unknown[], options: { link?: boolean; monitorRef?: number }): Promise<number> {
     checkNodeName(node, 'spawnOn');
     if (!def || typeof def.key !== 'string' || !def.moduleUrl.startsWith('file:')) {
       throw new BeamError('ERR_NOT_A_DEFINITION', `spawnOn needs a definition made with defineProcess(import.meta.url, name, fn) in a module file (the other node loads the same file), got ${String(def?.key ?? def)}`);
     }
-    const pid = (await this.ask(ctx, (ref) => ({ $net: 'spawnOn', from: ctx.self, ref, node, key: def.key, args, link: options.link === true }))) as number;
-    // The link is in place on both sides before the reply (kernel.ts); a monitor is set now:
-    // a child that died before this point reports `noproc`.
-    if (options.monitor) return [pid, ctx.monitor(pid)];
-    return pid;
+    // The link and the monitor are in place from the child's birth (kernel.ts).
+    return (await this.ask(ctx, (ref) => ({ $net: 'spawnOn', from: ctx.self, ref, node, key: def.key, args, link: options.link === true, monitorRef: options.monitorRef }))) as number;
   }
 
   async registerGlobal(ctx: Context<any>, name: string, pid: number): Promise<boolean> {
@@ -60,9 +59,23 @@ export class ProcessCluster implements ClusterHooks {
     await this.ask(ctx, (ref) => ({ $net: 'unregisterGlobal', from: ctx.self, ref, name }));
   }
 
-  async whereisGlobal(ctx: Context<any>, name: string): Promise<number | undefined> {
+  /** From this node's replica, at once (registerGlobal returns once every node up has the name). */
+  async whereisGlobal(_ctx: Context<any>, name: string): Promise<number | undefined> {
     checkGlobalName(name, 'whereisGlobal');
-    return (await this.ask(ctx, (ref) => ({ $net: 'whereisGlobal', from: ctx.self, ref, name }))) as number | undefined;
+    return this.globalHolder(name);
+  }
+
+  /**
+   * The replica's holder of `name`, unless it is on a node that is down (its names are being
+   * freed). A holder of this node that just exited may still be there for a moment, until the
+   * kernel's monitor fires and the deletion comes back through the watch: a send then is lost,
+   * as one to a pid that just died (Erlang's `global` has the same window).
+   */
+  globalHolder(name: string): number | undefined {
+    const pid = this.globals.holder(name);
+    if (pid === undefined) return undefined;
+    const creation = creationOf(pid);
+    return creation === this.self || this.table.isUp(creation) ? pid : undefined;
   }
 
   private async ask(ctx: Context<any>, request: (ref: number) => KernelRequest): Promise<unknown> {
@@ -84,8 +97,17 @@ function checkGlobalName(name: unknown, where: string): asserts name is string {
   if (typeof name !== 'string' || name === '') throw new BeamError('ERR_INVALID_NAME', `${where} needs a non-empty string name, got ${String(name)}`);
 }
 
-/** The hooks every thread's host gives its processes, over the VM's shared node table. */
-export function processCluster(table: SharedArrayBuffer, creation: number, requestTimeoutMs: number): ProcessCluster {
+/** What every thread of a cluster node shares (posted to each scheduler at its start). */
+export interface ClusterShared {
+  /** The node table (node-table.ts). */
+  table: SharedArrayBuffer;
+  /** The replica of the global name table (global-table.ts). */
+  globals: SharedArrayBuffer;
+  requestTimeoutMs: number;
+}
+
+/** The hooks every thread's host gives its processes, over the VM's shared tables. */
+export function processCluster(shared: ClusterShared, creation: number): ProcessCluster {
   // The kernel's own NATS requests time out first, with the better error.
-  return new ProcessCluster(new NodeTable(table), creation, requestTimeoutMs + 1000);
+  return new ProcessCluster(new NodeTable(shared.table), new GlobalTable(shared.globals), creation, shared.requestTimeoutMs + 1000);
 }

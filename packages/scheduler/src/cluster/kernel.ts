@@ -4,13 +4,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BeamError, isDownMessage, loadDefinition, splitKey, type Context, type Definition, type Runtime } from '@beamjs/runtime';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { isTypeScriptFile, registerTypeScript } from '../typescript.js';
+import type { GlobalReplica } from './global-table.js';
 import type { GlobalNames } from './globals.js';
 import type { NodeTable } from './node-table.js';
 import { subjects, type ResolvedClusterOptions } from './options.js';
 import { isKernelRequest, type KernelReply, type KernelRequest } from './requests.js';
 
 /** A request from another node's kernel, on our control subject. */
-type ControlRequest = { op: 'ping' } | { op: 'spawn'; module: string; name: string; args: unknown[]; spawner: number; link: boolean };
+type ControlRequest = { op: 'ping' } | { op: 'globalSync'; revision: number } | { op: 'spawn'; module: string; name: string; args: unknown[]; spawner: number; link: boolean; monitorRef?: number };
 type ControlReply = { ok: true; pid?: number; name?: string } | { ok: false; code: string; message: string };
 
 export interface KernelDeps {
@@ -19,11 +20,13 @@ export interface KernelDeps {
   self: number;
   table: NodeTable;
   globals: GlobalNames;
+  /** This node's replica of the global name table. */
+  replica: GlobalReplica;
   runtime: Runtime;
   /** The kernel's own mailbox on the main thread, registered as KERNEL_NAME. */
   mailbox: Context<unknown>;
-  /** Starts a process on this node, linked from birth to `links`. */
-  spawn(def: Definition, args: unknown[], links: number[], parent: number): number;
+  /** Starts a process on this node, linked from birth to `links`, monitored from birth by `monitoredBy` ([ref, watcher]). */
+  spawn(def: Definition, args: unknown[], links: number[], monitoredBy: [number, number][], parent: number): number;
 }
 
 /**
@@ -111,6 +114,7 @@ export class Kernel {
         // The registering node watches the holder: the name goes when it exits (or its node goes down).
         const ref = this.deps.mailbox.monitor(req.pid);
         this.held.set(ref, { name: req.name, revision, pid: req.pid });
+        await this.syncGlobals(revision);
         return true;
       }
       case 'unregisterGlobal': {
@@ -119,11 +123,26 @@ export class Kernel {
           this.deps.mailbox.demonitor(ref);
         }
         await globals.unregister(req.name);
+        await this.syncGlobals(await globals.lastRevision());
         return undefined;
       }
-      case 'whereisGlobal':
-        return globals.whereis(req.name);
     }
+  }
+
+  /**
+   * Waits until every node up (this one included) has the global name table up to `revision`
+   * in its replica, so that `registerGlobal` / `unregisterGlobal` return when a send by that
+   * name resolves the same way on every node, as Erlang's `global` (which updates all nodes
+   * before `register_name` returns). A node that does not answer within the request timeout is
+   * not waited for (it is going down, or will catch up from its watch).
+   */
+  private async syncGlobals(revision: number): Promise<void> {
+    const { nc, table, replica, options, self } = this.deps;
+    const request = JSON.stringify({ op: 'globalSync', revision } satisfies ControlRequest);
+    await Promise.all([
+      replica.reached(revision, options.requestTimeoutMs),
+      ...table.upCreations(self).map((creation) => nc.request(this.s.control(creation), request, { timeout: options.requestTimeoutMs }).catch(() => {})),
+    ]);
   }
 
   private async spawnOn(req: Extract<KernelRequest, { $net: 'spawnOn' }>): Promise<number> {
@@ -134,7 +153,7 @@ export class Kernel {
     }
     const { moduleUrl, name } = splitKey(req.key);
     const module = path.relative(options.root, fileURLToPath(moduleUrl)).split(path.sep).join('/');
-    const request: ControlRequest = { op: 'spawn', module, name, args: req.args, spawner: req.from, link: req.link };
+    const request: ControlRequest = { op: 'spawn', module, name, args: req.args, spawner: req.from, link: req.link, monitorRef: req.monitorRef };
     let msg: Msg;
     try {
       msg = await this.deps.nc.request(this.s.control(creation), serialize(request), { timeout: options.requestTimeoutMs });
@@ -184,6 +203,9 @@ export class Kernel {
     let reply: ControlReply;
     if (request.op === 'ping') {
       reply = { ok: true, name: this.deps.options.node };
+    } else if (request.op === 'globalSync') {
+      await this.deps.replica.reached(request.revision, this.deps.options.requestTimeoutMs);
+      reply = { ok: true };
     } else {
       try {
         reply = { ok: true, pid: await this.spawnHere(request) };
@@ -199,7 +221,9 @@ export class Kernel {
    * A process for another node: its module by the same path under our root. With `link`, the
    * child is linked to the spawner from birth, and the spawner's side of the link is sent
    * before the reply and before anything the child can send: an exit of the child can never
-   * overtake it (one ordered path between two nodes, see gateway.ts).
+   * overtake it (one ordered path between two nodes, see gateway.ts). With `monitorRef`, the
+   * child is monitored by the spawner from birth (the spawner holds the ref already), so a
+   * child that dies before the reply reaches the spawner sends its DOWN with its real reason.
    */
   private async spawnHere(request: Extract<ControlRequest, { op: 'spawn' }>): Promise<number> {
     const file = path.resolve(this.deps.options.root, request.module);
@@ -207,7 +231,8 @@ export class Kernel {
     const def = await loadDefinition(`${pathToFileURL(file).href}#${request.name}`).catch((err: Error) => {
       throw new BeamError('ERR_LOAD_FAILED', `node '${this.deps.options.node}' cannot load ${request.module} (under its root ${this.deps.options.root}): ${err.message}`);
     });
-    const pid = this.deps.spawn(def, request.args, request.link ? [request.spawner] : [], request.spawner);
+    const monitoredBy: [number, number][] = request.monitorRef === undefined ? [] : [[request.monitorRef, request.spawner]];
+    const pid = this.deps.spawn(def, request.args, request.link ? [request.spawner] : [], monitoredBy, request.spawner);
     if (request.link) this.deps.runtime.dispatch({ kind: 'link', to: request.spawner, from: pid });
     return pid;
   }

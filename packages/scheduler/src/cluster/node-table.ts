@@ -1,13 +1,14 @@
 import { MAX_CREATION } from '@beamjs/runtime';
+import { SharedJson } from './shared-json.js';
 
 /**
  * Which cluster nodes this node sees up, in shared memory, so that every thread of the VM
  * answers `ctx.nodes()`, `ctx.isAlive(remotePid)` and `nodeOf(pid)` at once, without asking the
  * main thread. Only the main thread's membership (membership.ts) writes it.
  *
- * Layout: Int32 `state[creation]` (UNKNOWN / UP / DOWN) for every creation, then a seqlock'd
- * JSON list of `[creation, name]` for the creations ever seen (names change rarely: readers
- * cache the decoded list by version).
+ * Layout: Int32 `state[creation]` (UNKNOWN / UP / DOWN) for every creation, then a shared
+ * JSON list (shared-json.ts) of `[creation, name]` for the creations ever seen (names change
+ * rarely: readers decode the list only when it changed).
  */
 const UNKNOWN = 0;
 const UP = 1;
@@ -16,20 +17,15 @@ const NAMES_BYTES = 256 * 1024;
 
 export class NodeTable {
   private readonly state: Int32Array;
-  /** [0]: version (odd while being written), [1]: byte length of the JSON. */
-  private readonly header: Int32Array;
-  private readonly bytes: Uint8Array;
-  private cachedVersion = -1;
-  private cached = new Map<number, string>();
+  private readonly nameList: SharedJson<Map<number, string>>;
 
   static create(): SharedArrayBuffer {
-    return new SharedArrayBuffer(4 * (MAX_CREATION + 1) + 8 + NAMES_BYTES);
+    return new SharedArrayBuffer(4 * (MAX_CREATION + 1) + SharedJson.bytesFor(NAMES_BYTES));
   }
 
   constructor(readonly buffer: SharedArrayBuffer) {
     this.state = new Int32Array(buffer, 0, MAX_CREATION + 1);
-    this.header = new Int32Array(buffer, 4 * (MAX_CREATION + 1), 2);
-    this.bytes = new Uint8Array(buffer, 4 * (MAX_CREATION + 1) + 8, NAMES_BYTES);
+    this.nameList = new SharedJson(buffer, 4 * (MAX_CREATION + 1), NAMES_BYTES, (json) => new Map(json as [number, string][]), new Map());
   }
 
   isUp(creation: number): boolean {
@@ -41,6 +37,11 @@ export class NodeTable {
     const names: string[] = [];
     for (const [creation, name] of this.names()) if (creation !== self && this.isUp(creation)) names.push(name);
     return names.sort();
+  }
+
+  /** Creations of the nodes up now, this one excluded. */
+  upCreations(self: number): number[] {
+    return [...this.names().keys()].filter((creation) => creation !== self && this.isUp(creation));
   }
 
   /** The creation of the node up now under `name`, if any. */
@@ -65,31 +66,15 @@ export class NodeTable {
   }
 
   private names(): Map<number, string> {
-    for (;;) {
-      const version = Atomics.load(this.header, 0);
-      if (version === this.cachedVersion) return this.cached;
-      if (version & 1) continue;
-      const length = Atomics.load(this.header, 1);
-      const text = new TextDecoder().decode(this.bytes.slice(0, length));
-      if (Atomics.load(this.header, 0) !== version) continue;
-      this.cached = new Map(length === 0 ? [] : (JSON.parse(text) as [number, string][]));
-      this.cachedVersion = version;
-      return this.cached;
-    }
+    return this.nameList.read();
   }
 
   private writeNames(names: Map<number, string>): void {
     // Creations seen long ago and down now are forgotten first if the list outgrows its area.
-    let entries = [...names];
-    let encoded = new TextEncoder().encode(JSON.stringify(entries));
-    while (encoded.length > NAMES_BYTES && entries.length > 0) {
+    const entries = [...names];
+    while (!this.nameList.write(entries) && entries.length > 0) {
       const stale = entries.findIndex(([creation]) => !this.isUp(creation));
       entries.splice(stale === -1 ? 0 : stale, 1);
-      encoded = new TextEncoder().encode(JSON.stringify(entries));
     }
-    Atomics.add(this.header, 0, 1);
-    this.bytes.set(encoded);
-    Atomics.store(this.header, 1, encoded.length);
-    Atomics.add(this.header, 0, 1);
   }
 }

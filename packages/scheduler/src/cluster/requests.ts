@@ -6,10 +6,9 @@ export const KERNEL_NAME = 'beamjs_net_kernel';
 
 export type KernelRequest =
   | { $net: 'monitorNode'; from: number; node: string; all: boolean }
-  | { $net: 'spawnOn'; from: number; ref: number; node: string; key: string; args: unknown[]; link: boolean }
+  | { $net: 'spawnOn'; from: number; ref: number; node: string; key: string; args: unknown[]; link: boolean; monitorRef?: number }
   | { $net: 'registerGlobal'; from: number; ref: number; name: string; pid: number }
-  | { $net: 'unregisterGlobal'; from: number; ref: number; name: string }
-  | { $net: 'whereisGlobal'; from: number; ref: number; name: string };
+  | { $net: 'unregisterGlobal'; from: number; ref: number; name: string };
 
 export type KernelReply = { $netReply: number; value: unknown } | { $netReply: number; error: { code: string; message: string } };
 

@@ -26,18 +26,20 @@ export const ringHops = (quick: boolean): number => (quick ? 200_000 : 1_000_000
 export const spawnBackCount = (quick: boolean): number => (quick ? 200_000 : 1_000_000);
 const PINGPONG = 'cross-thread ping-pong';
 
-/** One stream on the VM: a sink pinned to scheduler 0 (a coroutine or an actor), a source pinned to scheduler 1. */
+/** One stream on the VM: a sink bound to scheduler 0 (a coroutine or an actor), a source bound to scheduler 1. */
 async function vmStream(vm: VM, count: number, kind: 'coroutine' | 'actor'): Promise<SinkReport> {
-  const sinkPid = kind === 'coroutine' ? vm.spawnOn(0, sink, count, vm.self) : vm.spawnOn(0, actorSink, count, vm.self);
-  vm.spawnOn(1, source, sinkPid, count);
+  // Bound (spawnWith scheduler), not only placed (spawnOn): the balancer may move a placed actor,
+  // and the stream would stop crossing threads.
+  const sinkPid = kind === 'coroutine' ? vm.spawnWith(sink, [count, vm.self], { scheduler: 0 }) : vm.spawnWith(actorSink, [count, vm.self], { scheduler: 0 });
+  vm.spawnWith(source, [sinkPid, count], { scheduler: 1 });
   const report = (await vm.receive(isSinkReport)) as SinkReport;
   if (!report.inOrder || report.received !== count || report.scheduler !== 0) throw new Error(`stream went wrong: ${JSON.stringify(report)}`);
   return report;
 }
 
 async function vmPingPong(vm: VM, rounds: number): Promise<PingReport> {
-  const pong = vm.spawnOn(1, ponger);
-  vm.spawnOn(0, pinger, pong, 1, rounds, vm.self);
+  const pong = vm.spawnWith(ponger, [], { scheduler: 1 });
+  vm.spawnWith(pinger, [pong, 1, rounds, vm.self], { scheduler: 0 });
   const report = (await vm.receive(isPingReport)) as PingReport;
   if (!report.inOrder || report.rounds !== rounds || report.scheduler === report.ponger) throw new Error(`ping-pong went wrong: ${JSON.stringify(report)}`);
   return report;

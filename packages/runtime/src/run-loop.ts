@@ -21,7 +21,7 @@ const LONG_STEP_MS = 1;
 const LIGHT_BUDGET_MS = BREATH_MS;
 
 /**
- * The run loop of one thread: runnable processes wait in a FIFO run queue. A slice runs actor
+ * The run loop of one thread: runnable processes wait in a run queue (two FIFO lanes, below). A slice runs actor
  * steps synchronously (timing each), and resumes at most one coroutine: its continuation runs
  * as the next microtask, so the time until the following slice is that coroutine's step.
  * Slices are chained by microtasks; every BREATH_MS the chain goes through `setImmediate`

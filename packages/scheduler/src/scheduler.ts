@@ -23,6 +23,8 @@ const STATS_MS = 1;
  * the rest one by one, as any other job (invariant 6).
  */
 const GROUP_HOLD_MS = 10;
+/** Event-loop turns a job that follows its group waits for the signals on their way to it (see handOffFollowing). */
+const FOLLOW_TRIES = 100;
 /**
  * The longest an idle scheduler keeps looking at its inbound rings and the job rings before
  * it sleeps (BEAM's scheduler busy wait). A reply in a conversation between two threads
@@ -277,7 +279,9 @@ export class Scheduler extends NodeHost {
     const job = entry?.job ?? (decodeJob(own.bytes));
     // A thief took its partner before we published it: it follows it there.
     const thief = this.ring.followerTo(own.group);
-    if (thief !== undefined && thief !== this.nodeId && this.peers.has(thief) && this.handOff(job, thief)) {
+    if (thief !== undefined && thief !== this.nodeId && this.peers.has(thief)) {
+      this.following.push({ job, to: thief, tries: 0 });
+      this.handOffFollowing();
       // Nothing started here: a slice must still look again (and end in idle() if nothing is left).
       this.runtime.wake();
       return true;
@@ -285,6 +289,27 @@ export class Scheduler extends NodeHost {
     this.startJob(job, []);
     return true;
   }
+
+  /** Jobs of ours on their way to the thief that took their group (see startOwnJob), not started anywhere yet. */
+  private following: { job: SpawnJob; to: number; tries: number }[] = [];
+
+  /**
+   * Hands the following jobs over. One fails while a signal for it is still on its way here
+   * (its partner, already at the thief, wrote to it at once): it waits for the signal, held
+   * with it, and tries again after the event loop's turn (port batches come in then), for
+   * FOLLOW_TRIES turns at most; then, or if the thief is gone, it starts here after all.
+   */
+  private readonly handOffFollowing = (): void => {
+    this.drainRings();
+    const waiting = this.following;
+    this.following = [];
+    for (const f of waiting) {
+      if (!this.peers.has(f.to) || f.tries >= FOLLOW_TRIES) this.startJob(f.job, []);
+      else if (!this.handOff(f.job, f.to)) this.following.push({ ...f, tries: f.tries + 1 });
+    }
+    if (this.following.length > 0) setImmediate(this.handOffFollowing);
+    else if (waiting.some((f) => f.tries > 0)) this.runtime.wake();
+  };
 
   /** The group of the jobs spawned now: the running process's current step (job-ring.ts, groups). */
   protected override spawnGroup(): number {

@@ -24,7 +24,7 @@ import type { MoveRecord } from './protocol.js';
  *   even though no run queue is ever long. A message-bound scheduler (short steps) keeps its processes:
  *   moving one of a chatty pair turns each message into a thread wake-up.
  * - Steal requests: a scheduler with no active process, idle over the interval, asks the
- *   saturated CPU-bound peer with the most active processes for one behaviour process (a runnable process lives in its scheduler's heap, so
+ *   saturated CPU-bound peer with the most active processes for one behaviour process whose last step was long (a runnable process lives in its scheduler's heap, so
  *   it is given at the victim's next slice boundary, not taken: jobs stay the only work a
  *   thief takes without the victim, invariant 6).
  * A scheduler that received processes sits the next round out; one that gave some waits two
@@ -170,10 +170,11 @@ export class Balancer {
    * processes: steal requests come every few milliseconds, and a scheduler with half a million
    * processes must not walk them all each time.
    */
-  private queued(): number[] {
+  private queued(cpuBoundOnly = false): number[] {
     const pids: number[] = [];
     const settled = performance.now() - SETTLE_ROUNDS * this.windowMs;
     for (const proc of this.host.runtime.procs.some(COUNT_LIMIT)) {
+      if (cpuBoundOnly && !proc.heavy) continue;
       if (proc.status === 'runnable' && !proc.busy && this.mayMove(proc.self, proc.isActor, settled)) pids.push(proc.self);
     }
     return pids;
@@ -248,7 +249,9 @@ export class Balancer {
     if (!h.peers.has(from) || !isSaturatedCpu(h.load()) || this.giving) return;
     // Only if we have at least two more active processes than the asker: one less here, one more there.
     if (Math.max(h.runQueue() + 1, this.active) < h.stats.field(from, 'active') + 2) return;
-    for (const pid of this.queued()) {
+    // Only a process whose last step was long (CPU-bound): one that answers in microseconds is
+    // talking to someone here, and moving it would turn each of its messages into a wake-up.
+    for (const pid of this.queued(true)) {
       if (h.move(pid, from, 'steal')) {
         h.flush();
         return;

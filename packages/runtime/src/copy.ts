@@ -34,7 +34,10 @@ export function deepCopy<T>(value: T): T {
     if (typeof value === 'function' || typeof value === 'symbol') throw uncloneable('msg', value);
     return value;
   }
-  return copyRoot(value, new Map()) as T;
+  // No map of objects seen yet: most messages are one object of primitives, which can hold
+  // no shared reference or cycle, and allocating the map was much of their cost. copyObject
+  // makes it at the first member that is an object.
+  return copyRoot(value, undefined) as T;
 }
 
 /**
@@ -77,7 +80,10 @@ export const MAX_MESSAGE_DEPTH = 1000;
 /** Thrown while the copy unwinds past MAX_MESSAGE_DEPTH levels: turned into one error at the root (a path of 1000 steps helps nobody). */
 const TOO_DEEP: unique symbol = Symbol('too deep');
 
-function copyRoot(value: object, seen: Map<object, unknown>): unknown {
+/** Objects met so far and their copies (undefined at the root of a copy until it is needed). */
+type Seen = Map<object, unknown>;
+
+function copyRoot(value: object, seen: Seen | undefined): unknown {
   try {
     return copyObject(value, seen, 0);
   } catch (err) {
@@ -113,25 +119,29 @@ const hasOwn = Object.prototype.hasOwnProperty;
 /** A hole found this far from the end: the rest is walked by its keys, not its length (a[2**32-2] = 1). */
 const SPARSE_AFTER = 64;
 
-/** Copies an object not seen yet; registers the copy before its contents, so cycles close. */
-function copyObject(value: object, seen: Map<object, unknown>, depth: number): unknown {
+/**
+ * Copies an object not seen yet; registers the copy before its contents, so cycles close.
+ * `seen` is undefined only for the root: it is made, with the root in it, at the first member
+ * that is an object (primitives need no registration).
+ */
+function copyObject(value: object, seen: Seen | undefined, depth: number): unknown {
   if (Array.isArray(value)) {
     const n = value.length;
     const out = new Array(n);
-    seen.set(value, out);
+    seen?.set(value, out);
     let i = 0;
     try {
       for (; i < n; i++) {
-        const item = value[i];
+        const item: unknown = value[i];
         if (item === undefined && !hasOwn.call(value, i)) {
           // A hole stays a hole. Far from the end, the array is sparse: copy what it holds.
           if (n - i > SPARSE_AFTER) {
-            copySparseTail(value, out, i, seen, depth);
+            copySparseTail(value, out, i, (seen ??= seenFrom(value, out)), depth);
             break;
           }
           continue;
         }
-        out[i] = copyValue(item, seen, depth);
+        out[i] = isPrimitive(item) ? item : copyValue(item, (seen ??= seenFrom(value, out)), depth);
       }
     } catch (err) {
       throw locate(err, `[${i}]`);
@@ -141,14 +151,15 @@ function copyObject(value: object, seen: Map<object, unknown>, depth: number): u
   const proto = Object.getPrototypeOf(value);
   if (proto === Object.prototype || proto === null) {
     const out: Record<string, unknown> = {};
-    seen.set(value, out);
+    seen?.set(value, out);
     let at = '';
     try {
       for (const key in value) {
         // for..in also walks inherited enumerable keys (a null-prototype object has none, but be exact).
         if (!hasOwn.call(value, key)) continue;
         at = key;
-        const copy = copyValue((value as Record<string, unknown>)[key], seen, depth);
+        const item = (value as Record<string, unknown>)[key];
+        const copy = isPrimitive(item) ? item : copyValue(item, (seen ??= seenFrom(value, out)), depth);
         // `out.__proto__ = x` would set the copy's prototype: an own key must stay an own key.
         if (key === '__proto__') Object.defineProperty(out, key, { value: copy, writable: true, enumerable: true, configurable: true });
         else out[key] = copy;
@@ -158,7 +169,21 @@ function copyObject(value: object, seen: Map<object, unknown>, depth: number): u
     }
     return out;
   }
-  return copyBuiltin(value, proto, seen, depth);
+  return copyBuiltin(value, proto, seen ?? new Map(), depth);
+}
+
+/** The map of objects seen, made when the root (`value`, copied as `out`) meets its first member that is an object. */
+function seenFrom(value: object, out: unknown): Seen {
+  const seen: Seen = new Map();
+  seen.set(value, out);
+  return seen;
+}
+
+/** Copied as it is: not an object, and not a function or symbol (which cannot be sent: copyValue says so). */
+function isPrimitive(value: unknown): boolean {
+  if (value === null) return true;
+  const type = typeof value;
+  return type !== 'object' && type !== 'function' && type !== 'symbol';
 }
 
 /** The elements of a sparse array from index `from` on, by its own keys (ascending for indices). */

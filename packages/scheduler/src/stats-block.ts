@@ -18,6 +18,13 @@ import type { SchedulerStats } from './protocol.js';
  * stops moving while the scheduler is awake means that process holds the thread. What the
  * watchdog finds is written back (`holdingPid`, `holdingSince`), so every reader of the block
  * (`vm.statsNow()`, `--top`) sees it.
+ *
+ * Keys are written once, not at every step: each node has KEY_SLOTS key slots, and a step
+ * into a process whose key already sits in a slot only stores that slot's number. Encoding
+ * the key at every step cost a fifth of a scheduler's time when two kinds of process take
+ * turns (chameneos: mall, creature, mall, ...). With more distinct keys than slots the oldest
+ * slot is overwritten; the reader may then see a torn key, but only while the node moves on,
+ * and the watchdog reads it only once the node has stopped moving.
  */
 const FIELDS = [
   'busyMs', 'uptimeMs', 'processes', 'runQueue', 'queuedJobs', 'steps', 'spawned', 'exited', 'steals', 'migrationsIn', 'migrationsOut',
@@ -27,8 +34,12 @@ export type StatsField = (typeof FIELDS)[number];
 type Field = StatsField;
 const STRIDE = 24;
 const NODES = 128;
-/** Bytes for the key of the process a scheduler entered last (longer keys are cut). */
+/** Bytes for one key (longer keys are cut). */
 const KEY_BYTES = 240;
+/** Keys remembered per node (see above). */
+const KEY_SLOTS = 8;
+/** `beats[node * 2 + 1]`: the slot in the high bits, the key's length in bytes in the low ones. */
+const LENGTH_BITS = 8;
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 
@@ -36,14 +47,14 @@ export class StatsBlock {
   readonly sleeping: Int32Array;
   readonly residents: Int32Array;
   private readonly values: Float64Array;
-  /** Per node: [beats, key length]. */
+  /** Per node: [beats, key slot and length]. */
   private readonly beats: Int32Array;
   /** Per node: [pid entered last, holding pid, holding since (epoch ms)]. */
   private readonly running: Float64Array;
   private readonly keys: Uint8Array;
 
   static create(): SharedArrayBuffer {
-    return new SharedArrayBuffer(NODES * 8 + NODES * STRIDE * 8 + NODES * 8 + NODES * 24 + NODES * KEY_BYTES);
+    return new SharedArrayBuffer(NODES * 8 + NODES * STRIDE * 8 + NODES * 8 + NODES * 24 + NODES * KEY_SLOTS * KEY_BYTES);
   }
 
   constructor(readonly buffer: SharedArrayBuffer) {
@@ -56,7 +67,7 @@ export class StatsBlock {
     at += NODES * 8;
     this.running = new Float64Array(buffer, at, NODES * 3);
     at += NODES * 24;
-    this.keys = new Uint8Array(buffer, at, NODES * KEY_BYTES);
+    this.keys = new Uint8Array(buffer, at, NODES * KEY_SLOTS * KEY_BYTES);
   }
 
   /** One field of a node, without building the whole record (the balancer reads peers often). */
@@ -77,17 +88,21 @@ export class StatsBlock {
     Atomics.add(this.beats, node * 2, 1);
   }
 
-  /** The node enters process `pid` (its key is written only when it changes). */
+  /** The node enters process `pid` (its key is written only when it is not in a slot yet). */
   enter(node: number, pid: number, key: string): void {
-    if (key !== this.keyWritten[node]) {
-      this.keyWritten[node] = key;
-      const { written } = utf8.encodeInto(key, this.keys.subarray(node * KEY_BYTES, (node + 1) * KEY_BYTES));
-      this.beats[node * 2 + 1] = written;
+    if (key !== this.lastKey[node]) {
+      this.lastKey[node] = key;
+      this.beats[node * 2 + 1] = this.keySlots(node).slotOf(key, this.keys, node);
     }
     this.beat(node, pid);
   }
 
-  private readonly keyWritten: string[] = [];
+  private readonly lastKey: string[] = [];
+  private readonly slotsByNode: KeySlots[] = [];
+
+  private keySlots(node: number): KeySlots {
+    return (this.slotsByNode[node] ??= new KeySlots());
+  }
 
   // ---- read by the watchdog ----
 
@@ -97,8 +112,9 @@ export class StatsBlock {
 
   /** The pid and key the node entered last (pid 0: none). */
   entered(node: number): { pid: number; key: string } {
-    const length = this.beats[node * 2 + 1];
-    return { pid: this.running[node * 3], key: fromUtf8.decode(this.keys.slice(node * KEY_BYTES, node * KEY_BYTES + length)) };
+    const code = this.beats[node * 2 + 1];
+    const at = (node * KEY_SLOTS + (code >>> LENGTH_BITS)) * KEY_BYTES;
+    return { pid: this.running[node * 3], key: fromUtf8.decode(this.keys.slice(at, at + (code & ((1 << LENGTH_BITS) - 1)))) };
   }
 
   /** What the watchdog found: `pid` holds the node since `since` (epoch ms); pid 0 clears it. */
@@ -194,4 +210,27 @@ export function statsFields(
     longSchedules: runtime.longSchedules,
     ...load,
   };
+}
+
+/** One node's key slots, on the node that writes them: which key sits in which slot. */
+class KeySlots {
+  private readonly slots = new Map<string, number>();
+  private readonly order: string[] = [];
+  private next = 0;
+
+  /** The slot code of `key` (slot << LENGTH_BITS | length), written into `keys` first if new. */
+  slotOf(key: string, keys: Uint8Array, node: number): number {
+    const known = this.slots.get(key);
+    if (known !== undefined) return known;
+    const slot = this.next;
+    this.next = (slot + 1) % KEY_SLOTS;
+    const evicted = this.order[slot];
+    if (evicted !== undefined) this.slots.delete(evicted);
+    this.order[slot] = key;
+    const at = (node * KEY_SLOTS + slot) * KEY_BYTES;
+    const { written } = utf8.encodeInto(key, keys.subarray(at, at + KEY_BYTES));
+    const code = (slot << LENGTH_BITS) | written;
+    this.slots.set(key, code);
+    return code;
+  }
 }

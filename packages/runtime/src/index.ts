@@ -34,7 +34,7 @@ export {
 export type { ProcessInfo, ProcessStatus } from './info.js';
 export type { Signal, SignalKind } from './signals.js';
 export type { Host, SpawnJob, RuntimeEvent, NameRegistry, ClusterHooks } from './host.js';
-export { ProcessExit } from './process.js';
+export { ProcessExit, isCpuBound } from './process.js';
 export { Runtime, type RuntimeOptions, type RuntimeStats, type MigratingProcess } from './runtime.js';
 export { createRuntime, type SingleThreadOptions } from './single-thread.js';
 export { LocalNames } from './registry.js';

@@ -86,8 +86,12 @@ export class Proc implements Context<unknown> {
   handled = 0;
   /** Steps the run loop gave it (starts, resumes, actor messages): its reductions, for observers. */
   steps = 0;
-  /** Its last step took LONG_STEP_MS or more (CPU-bound): it queues in the run loop's heavy lane. */
-  heavy = false;
+  /**
+   * How many of its last steps in a row took LONG_STEP_MS or more (capped): one or more, it
+   * queues in the run loop's heavy lane; two or more, the balancer counts it CPU-bound (one
+   * long step may be a garbage collection that fell into it).
+   */
+  longSteps = 0;
   /** Receives satisfied without yielding since the last time the run loop resumed it. */
   streak = 0;
   /** Actor state; an actor with `busy` set is inside an async `handle`. */
@@ -469,4 +473,9 @@ function checkName(name: string, where: string): void {
 
 function isDownFor(m: unknown, ref: Ref): boolean {
   return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'DOWN' && (m as { ref?: unknown }).ref === ref;
+}
+
+/** The balancer's test for a process worth moving to another scheduler: several long steps in a row. */
+export function isCpuBound(proc: { readonly longSteps: number }): boolean {
+  return proc.longSteps >= 2;
 }

@@ -15,8 +15,13 @@ export interface ProcessEnds {
 const BREATH_MS = 4;
 /** Actor messages handled in one slice before the loop yields a microtask. */
 const SLICE_STEPS = 128;
-/** A step at least this long is CPU-bound work: its process waits in the heavy lane next time. */
-const LONG_STEP_MS = 1;
+/**
+ * A step at least this long is CPU-bound work: its process waits in the heavy lane next time
+ * (and the balancer may move it: the scheduler's CPU_BOUND_MS is the same half millisecond).
+ */
+const LONG_STEP_MS = 0.5;
+/** Long steps in a row counted per process (Proc.longSteps). */
+const LONG_STEPS_CAP = 100;
 /** How long light steps may run while a heavy process waits, before the heavy one gets its turn. */
 const LIGHT_BUDGET_MS = BREATH_MS;
 
@@ -116,7 +121,7 @@ export class RunLoop {
     proc.status = 'runnable';
     if (proc.queued) return;
     proc.queued = true;
-    (proc.heavy ? this.heavyLane : this.lightLane).push(proc);
+    (proc.longSteps > 0 ? this.heavyLane : this.lightLane).push(proc);
     this.scheduleSlice();
   }
 
@@ -251,7 +256,7 @@ export class RunLoop {
   private stepTook(proc: Proc, ms: number): boolean {
     const heavy = ms >= LONG_STEP_MS;
     if (!heavy && this.heavyLane.length > 0) this.lightMs += ms;
-    proc.heavy = heavy;
+    proc.longSteps = heavy ? Math.min(proc.longSteps + 1, LONG_STEPS_CAP) : 0;
     this.checkLong(proc, ms);
     return heavy;
   }

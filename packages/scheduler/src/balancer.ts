@@ -1,4 +1,4 @@
-import type { Runtime } from '@beamjs/runtime';
+import { isCpuBound, type Runtime } from '@beamjs/runtime';
 import { CPU_BOUND_MS, SATURATED, isSaturatedCpu, utilizationOf, type Load, type Residency } from './placement.js';
 import type { StatsBlock } from './stats-block.js';
 import type { MoveRecord } from './protocol.js';
@@ -17,14 +17,15 @@ import type { MoveRecord } from './protocol.js';
  * - Utilization: a scheduler that was saturated over the last interval (busy >= SATURATED) with
  *   CPU-bound steps (>= CPU_BOUND_MS on average) counts its active processes (those that ran
  *   in the interval) and, if it has at least two more than the peer with the fewest, sends it
- *   one (the one that handled the fewest messages: the most work per message); a peer that
+ *   one CPU-bound process (two long steps in a row, isCpuBound; of those the one that handled
+ *   the fewest messages: the most work per message); a peer that
  *   had room over the interval (busy < HALF_BUSY) gets one if it has fewer active processes
  *   even after the move. Four busy
  *   workers on one scheduler and none on the other become two and two within a few rounds,
  *   even though no run queue is ever long. A message-bound scheduler (short steps) keeps its processes:
  *   moving one of a chatty pair turns each message into a thread wake-up.
  * - Steal requests: a scheduler with no active process, idle over the interval, asks the
- *   saturated CPU-bound peer with the most active processes for one behaviour process whose last step was long (a runnable process lives in its scheduler's heap, so
+ *   saturated CPU-bound peer with the most active processes for one behaviour process whose last steps were long (a runnable process lives in its scheduler's heap, so
  *   it is given at the victim's next slice boundary, not taken: jobs stay the only work a
  *   thief takes without the victim, invariant 6).
  * A scheduler that received processes sits the next round out; one that gave some waits two
@@ -141,7 +142,9 @@ export class Balancer {
       // Inside an async callback (busy) counts: that is where a GenServer worker does its work.
       if (!proc.busy && proc.status !== 'runnable' && proc.status !== 'running' && messages === 0 && !this.arrivedAt.has(proc.self)) continue;
       active++;
-      if (this.mayMove(proc.self, proc.isActor, settled)) movable.push([proc.self, messages]);
+      // Only a CPU-bound one: moving a message-bound process (a counter with a million messages
+      // queued by the busy process beside it) costs more than it frees.
+      if (isCpuBound(proc) && this.mayMove(proc.self, proc.isActor, settled)) movable.push([proc.self, messages]);
     }
     // Fewest messages first: a process that did much work per message (CPU-bound) is worth a
     // move; a server that answers everyone (a job queue) is best left with its callers.
@@ -174,7 +177,7 @@ export class Balancer {
     const pids: number[] = [];
     const settled = performance.now() - SETTLE_ROUNDS * this.windowMs;
     for (const proc of this.host.runtime.procs.some(COUNT_LIMIT)) {
-      if (cpuBoundOnly && !proc.heavy) continue;
+      if (cpuBoundOnly && !isCpuBound(proc)) continue;
       if (proc.status === 'runnable' && !proc.busy && this.mayMove(proc.self, proc.isActor, settled)) pids.push(proc.self);
     }
     return pids;
@@ -249,7 +252,7 @@ export class Balancer {
     if (!h.peers.has(from) || !isSaturatedCpu(h.load()) || this.giving) return;
     // Only if we have at least two more active processes than the asker: one less here, one more there.
     if (Math.max(h.runQueue() + 1, this.active) < h.stats.field(from, 'active') + 2) return;
-    // Only a process whose last step was long (CPU-bound): one that answers in microseconds is
+    // Only a process whose last steps were long (CPU-bound): one that answers in microseconds is
     // talking to someone here, and moving it would turn each of its messages into a wake-up.
     for (const pid of this.queued(true)) {
       if (h.move(pid, from, 'steal')) {

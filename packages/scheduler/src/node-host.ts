@@ -85,7 +85,7 @@ export class NodeHost implements Host {
   readonly heldForJob = new Map<number, Signal[]>();
   readonly arrivals = new Map<number, Signal[]>();
   /** Jobs this node published, by pid, so taking its own job back needs no deserialization. */
-  readonly published = new Map<number, { index: number; job: SpawnJob }>();
+  readonly published = new Map<number, { index: number; job: SpawnJob; group: number }>();
   counters = { steals: 0, migrationsIn: 0, migrationsOut: 0, remoteIn: 0, remoteOut: 0 };
   readonly stats: StatsBlock;
   readonly residency: Residency;
@@ -242,7 +242,8 @@ export class NodeHost implements Host {
    * (only if no thief holds it), the signal is put in it, uncounted, and the job republished:
    * still stealable, its first messages with it. Only when nothing is held or in flight for it,
    * so the signals it carries are the oldest it has. A job carries a few at most (each one
-   * means serializing it again): a stream to a process that has not started is held here.
+   * means serializing it again): a stream to a process that has not started is held here
+   * (and a scheduler then starts it at once: see `jobSignalled`).
    */
   private carryInJob(signal: Signal): boolean {
     if (!this.carriesSignals || this.heldForJob.has(signal.to)) return false;
@@ -299,12 +300,13 @@ export class NodeHost implements Host {
       // e.g. a SharedArrayBuffer (or a view over one) in its arguments: it can travel by postMessage only.
       bytes = undefined;
     }
-    const index = bytes === undefined ? undefined : this.ring.publish(job.pid, bytes, this.spawnGroup());
+    const group = this.spawnGroup();
+    const index = bytes === undefined ? undefined : this.ring.publish(job.pid, bytes, group);
     if (index === undefined) {
       this.placeUnpublished(job);
       return;
     }
-    this.published.set(job.pid, { index, job });
+    this.published.set(job.pid, { index, job, group });
     if (this.published.size > 4096) this.prunePublished();
     this.jobPublished();
   }
@@ -348,7 +350,10 @@ export class NodeHost implements Host {
     this.startJob(job, []);
   }
 
-  /** Someone signalled a job of ours that has not started (the main thread hands it over now). */
+  /**
+   * A signal for our unstarted job `pid` is held here, so no thief may take the job now: the
+   * main thread hands it over, a scheduler starts it (see their overrides).
+   */
   protected jobSignalled(_pid: number): void {}
 
   // ---- starting, adopting, migrating ----------------------------------------------------------

@@ -276,18 +276,36 @@ export class Scheduler extends NodeHost {
     this.ring.finish(own);
     const entry = this.published.get(own.pid);
     this.published.delete(own.pid);
-    const job = entry?.job ?? (decodeJob(own.bytes));
-    // A thief took its partner before we published it: it follows it there.
-    const thief = this.ring.followerTo(own.group);
+    this.startOrFollow(entry?.job ?? decodeJob(own.bytes), own.group);
+    return true;
+  }
+
+  /**
+   * A signal for a job of ours is held here (the spawner sends to it before it started: more
+   * than a job carries, see carryInJob). No thief may take it now, so it starts here at once:
+   * its later messages go straight into its mailbox, not counted and held one by one. Savina's
+   * counting (one step sends a million messages to the counter it just spawned) ran 1.5-2x
+   * slower on 2 schedulers than on 1 before this.
+   */
+  protected override jobSignalled(pid: number): void {
+    const entry = this.published.get(pid);
+    if (entry === undefined) return;
+    this.ring.startingOwn(entry.group);
+    const job = this.reclaimOwnJob(pid);
+    if (job !== undefined) this.startOrFollow(job, entry.group);
+  }
+
+  /** Starts a job we claimed from our own ring, unless a thief took its group's partner: then it follows it there. */
+  private startOrFollow(job: SpawnJob, group: number): void {
+    const thief = this.ring.followerTo(group);
     if (thief !== undefined && thief !== this.nodeId && this.peers.has(thief)) {
       this.following.push({ job, to: thief, tries: 0 });
       this.handOffFollowing();
       // Nothing started here: a slice must still look again (and end in idle() if nothing is left).
       this.runtime.wake();
-      return true;
+      return;
     }
     this.startJob(job, []);
-    return true;
   }
 
   /** Jobs of ours on their way to the thief that took their group (see startOwnJob), not started anywhere yet. */

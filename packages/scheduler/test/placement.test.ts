@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { VM } from '@beamjs/scheduler';
-import { fanOut, rallyPair, slowPairSpawner } from './fixtures/procs.js';
+import { burstFeeder, fanOut, rallyPair, slowPairSpawner, type SeqReport } from './fixtures/procs.js';
 import { isType, testVM } from './helpers.js';
 
 describe('where new processes run', () => {
@@ -37,6 +37,21 @@ describe('where new processes run', () => {
     expect(done.spawner).toBe(0);
     // The second player follows the first to scheduler 1 instead of starting where it was spawned.
     expect(done.schedulers, JSON.stringify(vm.statsNow().map((s) => ({ steals: s.steals, processes: s.processes })))).toEqual([1, 1]);
+  });
+
+  it('a process sent more than a job carries, right after its spawn, starts beside its spawner and gets every message in order', async () => {
+    // Stealing late: a thief could take the new process only before its first message.
+    ({ vm } = await testVM({ schedulers: 2, balanceIntervalMs: 20, stealAfterMs: 500, longScheduleMs: 5000 }));
+    // Ten steps of 300 messages and 60 ms of CPU: the first burst starts the checker at once
+    // (a job carries 8 messages); the balancer then sees one CPU-bound coroutine, which cannot
+    // move, and the checker it feeds, which is not CPU-bound and must not move either.
+    vm.spawnOn(0, burstFeeder, 10, 300, 60, vm.self);
+    const fed = (await vm.receive(isType('fed'))) as { report: SeqReport; checker: number; feeder: number };
+    const moves = vm.migrations().filter((m) => m.pid === fed.checker);
+    expect(fed.report.errors).toEqual([]);
+    expect(fed.report.received).toBe(3000);
+    expect(fed.report.schedulers, JSON.stringify(moves)).toEqual([fed.feeder]);
+    expect(moves).toEqual([]);
   });
 
   it('rejects a negative stealAfterMs', async () => {

@@ -153,6 +153,7 @@ export class Scheduler extends NodeHost {
 
   beforeSlice(): void {
     runAsScheduler();
+    this.ranAs = undefined;
     if (Atomics.load(this.stats.sleeping, this.nodeId) === 1) Atomics.store(this.stats.sleeping, this.nodeId, 0);
     this.doorbells.awake(this.nodeId);
     this.stats.tick(this.nodeId);
@@ -186,11 +187,21 @@ export class Scheduler extends NodeHost {
     this.stats.enter(this.nodeId, proc.self, proc.key);
     // A direct resume comes from the sender's code, which goes on after this: it stays the
     // sender's. The resumed continuation carries its own owner (captured at its await).
-    if (!direct) runAs(proc.self);
+    if (direct || proc.self === this.ranAs) return;
+    runAs(proc.self);
+    this.ranAs = proc.self;
   }
+
+  /**
+   * The pid this slice last made the owner of the code that runs (undefined: the scheduler).
+   * A slice runs synchronously in one async context, which only `enter` changes: a process
+   * that takes several steps in a row (an actor draining its mailbox) is entered once.
+   */
+  private ranAs: number | undefined;
 
   idle(): void {
     runAsScheduler();
+    this.ranAs = undefined;
     this.stats.beat(this.nodeId, 0);
     this.flush();
     if (this.drainRings() > 0) {

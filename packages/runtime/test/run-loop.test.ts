@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineActor, defineProcess, type Context, type Pid } from '../src/index.js';
+import { defineActor, defineProcess, isCpuBound, type Context, type Pid } from '../src/index.js';
 import { quietRuntime } from './helpers.js';
 
 type Ball = { ball: Pid<Ball | 'stop'>; left: number };
@@ -50,6 +50,16 @@ const quickServer = defineActor(import.meta.url, 'run-loop.quickServer', {
   handle: (ctx: Context<Pid<string>>, to: Pid<string>) => {
     ran.push('server');
     ctx.send(to, 'server');
+    return null;
+  },
+});
+
+/** Spends the milliseconds each message asks for, then answers. */
+const stepper = defineActor(import.meta.url, 'run-loop.stepper', {
+  init: () => null,
+  handle: (ctx: Context<[ms: number, to: Pid<'done'>]>, [ms, to]: [number, Pid<'done'>]) => {
+    spinFor(ms);
+    ctx.send(to, 'done');
     return null;
   },
 });
@@ -138,6 +148,31 @@ describe('the run loop', () => {
     for (let i = 0; i < 4; i++) await me.receive();
     // Queued last, run first: without the light lane it would wait 9 ms behind c1..c3.
     expect(ran).toEqual(['server', 'c1', 'c2', 'c3']);
+    await rt.stop(50);
+  });
+
+  it('one long step puts a process in the heavy lane; only two in a row make it CPU-bound for the balancer, and a short one resets it', async () => {
+    const { rt, me } = quietRuntime();
+    const pid = me.spawn(stepper);
+    const step = async (ms: number): Promise<{ longSteps: number; cpuBound: boolean }> => {
+      me.send(pid, [ms, me.self]);
+      await me.receive();
+      const proc = rt.local(pid)!;
+      return { longSteps: proc.longSteps, cpuBound: isCpuBound(proc) };
+    };
+    // A step that does nothing is short, unless the OS takes the thread away in the middle of
+    // it (a loaded machine): then the next one is.
+    const shortStep = async () => {
+      for (let attempt = 1; ; attempt++) {
+        const after = await step(0);
+        if (after.longSteps === 0 || attempt === 10) return after;
+      }
+    };
+    expect(await shortStep()).toEqual({ longSteps: 0, cpuBound: false });
+    // One long step (a garbage collection may cause one) is not yet CPU-bound work.
+    expect(await step(3)).toEqual({ longSteps: 1, cpuBound: false });
+    expect(await step(3)).toEqual({ longSteps: 2, cpuBound: true });
+    expect(await shortStep()).toEqual({ longSteps: 0, cpuBound: false });
     await rt.stop(50);
   });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Pid } from '@beamjs/runtime';
 import type { VM } from '@beamjs/scheduler';
-import { busySequenceChecker, sequenceChecker, sequenceSender, type SeqMsg, type SeqReport } from './fixtures/procs.js';
+import { burstFeeder, busySequenceChecker, sequenceChecker, sequenceSender, type SeqMsg, type SeqReport } from './fixtures/procs.js';
 import { isType, testVM } from './helpers.js';
 
 describe('ordering across threads and migrations', () => {
@@ -109,3 +109,31 @@ async function settledReport(vm: VM, r: Pid<SeqMsg>, expected: number): Promise<
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+describe('ordering of messages sent to a process right after its spawn', () => {
+  let vm: VM;
+  beforeAll(async () => {
+    // Thieves may take a job the moment it is published: they race the spawner's first sends.
+    ({ vm } = await testVM({ schedulers: 2, stealAfterMs: 0, balanceIntervalMs: 5 }));
+  });
+  afterAll(() => vm.stop());
+
+  it('delivers every message complete, in order and once, whether the job carries them, holds them, starts at once or is stolen', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 1 }),
+        fc.integer({ min: 1, max: 3 }),
+        // Around the 8 messages a job carries: 0 (nothing to carry) to well past it (started at once).
+        fc.integer({ min: 0, max: 40 }),
+        fc.integer({ min: 0, max: 2 }),
+        async (scheduler, rounds, burst, busyMs) => {
+          vm.spawnOn(scheduler, burstFeeder, rounds, burst, busyMs, vm.self);
+          const fed = (await vm.receive(isType('fed'))) as { report: SeqReport };
+          expect(fed.report.errors).toEqual([]);
+          expect(fed.report.received).toBe(rounds * burst);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+});

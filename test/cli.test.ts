@@ -98,6 +98,17 @@ describe('beamjs run: exit codes', () => {
     expect(r.code).toBe(5);
   });
 
+  it('a throw in a callback of callback-style I/O is logged as nobody\'s by default, and crashes main with --fault-attribution async-hooks', async () => {
+    const fast = await beamjs(['run', fixture('io-callback-fault.ts'), '--schedulers', '1']);
+    expect(fast.stdout).toBe('main returned\n');
+    expect(fast.stderr).toMatch(/an uncaught exception that no live process on this scheduler can be blamed for[\s\S]*thrown in an fs callback/);
+    expect(fast.code).toBe(0);
+    const complete = await beamjs(['run', fixture('io-callback-fault.ts'), '--schedulers', '1', '--fault-attribution', 'async-hooks']);
+    expect(complete.stdout).toBe('');
+    expect(complete.stderr).toMatch(/\(main\) terminating[\s\S]*thrown in an fs callback/);
+    expect(complete.code).toBe(1);
+  });
+
   it('respects process.exitCode set by the script', async () => {
     const r = await beamjs(['run', fixture('exit-code.ts')]);
     expect(r.stdout).toBe('setting exit code 3\n');
@@ -185,6 +196,7 @@ describe.concurrent('beamjs run: bad input is one line on stderr and a non-zero 
   });
 
   it('other bad command lines (exit 2)', async () => {
+    expectOneLineError(await beamjs(['run', fixture('echo-args.ts'), '--fault-attribution', 'zone']), /--fault-attribution is promise-hooks \(the default\) or async-hooks, got 'zone'/, 2);
     expectOneLineError(await beamjs(['run', fixture('echo-args.ts'), '--stats=xml']), /--stats is --stats \(a table\) or --stats=json/, 2);
     expectOneLineError(await beamjs(['run', fixture('echo-args.ts'), '--quiet', '--stats']), /use --quiet or --stats, not both/, 2);
     expectOneLineError(await beamjs([fixture('echo-args.ts')]), /unknown command .*did you mean 'beamjs run test\/fixtures\/cli\/echo-args\.ts'/, 2);

@@ -1,4 +1,5 @@
 import { Logger, type LogLevel } from '@beamjs/runtime';
+import type { FaultAttribution } from '@beamjs/scheduler';
 import { UsageError } from './errors.js';
 
 /**
@@ -46,6 +47,8 @@ export interface RunOptions {
   observe?: ObserveFlags;
   /** Join a cluster (--node, --cluster): this node's name and the NATS URL. */
   cluster?: { node: string; url: string };
+  /** --fault-attribution: how schedulers blame escaped faults (VMOptions.faultAttribution); undefined: the VM's default. */
+  faultAttribution?: FaultAttribution;
 }
 
 const SCRIPT_FLAGS_HINT = 'arguments for the script go after --, as in: beamjs run script.ts -- --flag value';
@@ -61,6 +64,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   let quiet = false;
   let logLevel: LogLevel | undefined;
   let logFormat: 'text' | 'json' = 'text';
+  let faultAttribution: FaultAttribution | undefined;
   let help = false;
   let version = false;
   let observe: ObserveFlags | undefined;
@@ -139,6 +143,12 @@ export function parseCommandLine(argv: readonly string[]): Command {
         if (inline !== 'json' && inline !== 'text') throw new UsageError(`--log-format is --log-format=json or --log-format=text, got '${arg}'`);
         logFormat = inline;
         break;
+      case '--fault-attribution': {
+        const how = value('--fault-attribution needs promise-hooks or async-hooks, as in --fault-attribution async-hooks');
+        if (how !== 'promise-hooks' && how !== 'async-hooks') throw new UsageError(`--fault-attribution is promise-hooks (the default) or async-hooks, got '${how}'`);
+        faultAttribution = how;
+        break;
+      }
       case '--schedulers': {
         schedulers = parseSchedulers(value('--schedulers needs a number, as in --schedulers 4'));
         break;
@@ -171,7 +181,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
     throw new UsageError('--node and --cluster go together: a node needs a cluster to join and a name in it, as in --node a --cluster nats://127.0.0.1:4222');
   }
   const cluster = node !== undefined && clusterUrl !== undefined ? { cluster: { node, url: clusterUrl } } : {};
-  return { kind: 'run', options: { script, args: [...rest, ...passThrough], schedulers, stats, top, quiet, logLevel: logLevel ?? 'info', logFormat, ...(observe ? { observe } : {}), ...cluster } };
+  return { kind: 'run', options: { script, args: [...rest, ...passThrough], schedulers, stats, top, quiet, logLevel: logLevel ?? 'info', logFormat, ...(observe ? { observe } : {}), ...cluster, ...(faultAttribution ? { faultAttribution } : {}) } };
 }
 
 /** A whole number >= 1, written as plain digits ("4", not "4.0", "0x4" or " 4"). */

@@ -26,7 +26,7 @@ export async function runScript(options: RunOptions): Promise<number> {
   let vm: VM;
   try {
     const cluster = options.cluster ? { node: options.cluster.node, cluster: options.cluster.url } : {};
-    vm = await startVM({ schedulers: options.schedulers, modules: [script.url, EXIT_CODE_MODULE], onReport: reporter.onReport, ...cluster });
+    vm = await startVM({ schedulers: options.schedulers, faultAttribution: options.faultAttribution, modules: [script.url, EXIT_CODE_MODULE], onReport: reporter.onReport, ...cluster });
   } catch (err) {
     if (err instanceof BeamError && err.code === 'ERR_INVALID_OPTION' && options.cluster && !/schedulers/.test(err.message)) throw new UsageError(err.message);
     if (err instanceof BeamError && err.code === 'ERR_INVALID_OPTION') {

@@ -93,6 +93,8 @@ export interface Host {
   report(event: RuntimeEvent): void;
   /** Called at the start of every slice of the run loop (drain inboxes, publish work...). */
   beforeSlice?(): void;
+  /** Called at the end of every slice: what runs next on this thread is not that slice's processes' code. */
+  afterSlice?(): void;
   /** The run queue became empty. */
   idle?(): void;
   /**

@@ -3,6 +3,7 @@ import type { PeerWiring } from './peer-link.js';
 import type { MigratingProcess, ProcessInfo, RuntimeEvent, Signal, SpawnJob } from '@beamjs/runtime';
 import type { ProcessDetail, SchedulerSnapshot, SnapshotRequest } from './observer/types.js';
 import type { ClusterShared } from './cluster/hooks.js';
+import type { FaultAttribution } from './fault-attribution.js';
 
 /**
  * Every message that crosses a thread boundary, in one place.
@@ -78,6 +79,8 @@ export interface SchedulerInit {
   stealAfterMs: number;
   /** Milliseconds between two load-balancing rounds (0: never rebalance). */
   balanceIntervalMs: number;
+  /** How the thread knows whose code runs (VMOptions.faultAttribution). */
+  faultAttribution: FaultAttribution;
   /** A cluster node's shared tables (nodes, global names) and request timeout; absent without a cluster. */
   cluster?: ClusterShared;
 }

@@ -176,6 +176,11 @@ export class Scheduler extends NodeHost {
 
   private statsWrittenAt = 0;
 
+  afterSlice(): void {
+    runAsScheduler();
+    this.ranAs = undefined;
+  }
+
   afterLongStep(): void {
     this.drainRings();
     this.flush();

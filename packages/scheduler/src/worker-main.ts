@@ -8,7 +8,7 @@ import { nodeEndpoint } from './comlink-port.js';
 import { setCancelFlags } from './cancel.js';
 import { Scheduler } from './scheduler.js';
 import { installProcessExit } from './process-exit.js';
-import { containFaults } from './fault-attribution.js';
+import { containFaults, trackOwners } from './fault-attribution.js';
 import { SnapshotProbe } from './observer/snapshot.js';
 import { processCluster } from './cluster/hooks.js';
 import { RemoteOutbox } from './cluster/remote-outbox.js';
@@ -20,6 +20,7 @@ const port = parentPort!;
 const post = (event: SchedulerEvent): void => port.postMessage(event);
 
 setCancelFlags(init.cancel);
+trackOwners(init.faultAttribution);
 installProcessExit();
 const scheduler = new Scheduler(
   init,

@@ -5,7 +5,7 @@
  */
 import { Piscina } from 'piscina';
 import { createRuntime, type Runtime } from '@beamjs/runtime';
-import { startVM, type VM, type VMEvent } from '@beamjs/scheduler';
+import { startVM, type VM, type VMEvent, type VMOptions } from '@beamjs/scheduler';
 import type { PiscinaTask, TaskName, TaskArg } from '../piscina/tasks.js';
 
 /** Process crashes and scheduler deaths seen during the run (a clean run has none). */
@@ -18,8 +18,8 @@ function onReport(event: VMEvent): void {
   console.error(line);
 }
 
-export async function withVM<T>(schedulers: number, modules: URL[], body: (vm: VM) => Promise<T>): Promise<T> {
-  const vm = await startVM({ schedulers, modules, onReport, longScheduleMs: 60_000 });
+export async function withVM<T>(schedulers: number, modules: URL[], body: (vm: VM) => Promise<T>, options: VMOptions = {}): Promise<T> {
+  const vm = await startVM({ schedulers, modules, onReport, longScheduleMs: 60_000, ...options });
   try {
     return await body(vm);
   } finally {

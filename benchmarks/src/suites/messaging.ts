@@ -75,6 +75,22 @@ export const messagingSuite: Suite = {
           }
         });
       }
+      if (kinds.includes('coroutine')) {
+        // The same ring with AsyncLocalStorage tracking whose code runs (VMOptions.faultAttribution):
+        // what the other mechanism would cost coroutines, measured in this run.
+        const p = ringParams('coroutine');
+        const runner = 'vm-1 async-hooks';
+        await withVM(
+          1,
+          MODULES,
+          (vm) =>
+            ctx.workload(RING_COROUTINE, runner, async () => {
+              const times = await timeRuns(() => vm.run(ring, p), reps, (r) => expectEqual('ring', r, p.hops));
+              ctx.record({ workload: RING_COROUTINE, runner, unit: 'hops/s', better: 'higher', baseline: 'vm-1', summary: toRate(times, p.hops), note: `${ringNote}; vm-1 async-hooks: the VM with faultAttribution 'async-hooks' (AsyncLocalStorage), its "vs baseline" against vm-1` });
+            }),
+          { faultAttribution: 'async-hooks' },
+        );
+      }
     }
 
     if (ctx.selected(SPAWN_BACK)) {

@@ -164,9 +164,25 @@ export class RunLoop {
     return this.lightLane.shift();
   }
 
-  /** `afterMicrotasks`: the slice only has to look once the current microtasks have run. */
+  /**
+   * `afterMicrotasks`: the slice only has to look once the current microtasks have run.
+   *
+   * A slice that waits for the event loop's turn was scheduled after a direct resume (the
+   * resumed continuation runs first). If that continuation makes a process runnable (a client's
+   * request to a server actor), waiting for the turn would cost every request-reply an event
+   * loop iteration: the work runs as a microtask instead, unless a breath is due. The turn
+   * still comes (its slice finds little to do), and the microtask slice does not go idle at
+   * its end (`directPending`): the continuation may not have finished.
+   */
   private scheduleSlice(afterMicrotasks = false): void {
-    if (this.sliceScheduled || this.stopped) return;
+    if (this.stopped) return;
+    if (this.sliceScheduled) {
+      if (!afterMicrotasks && this.immediateQueued && !this.microtaskQueued && clock() - this.lastBreath < BREATH_MS) {
+        this.directPending = true;
+        this.sliceNow();
+      }
+      return;
+    }
     this.sliceScheduled = true;
     let breathless = false;
     if (this.busySince !== this.busySince) {
@@ -179,9 +195,34 @@ export class RunLoop {
       if (now - this.idleAt >= BREATH_MS) this.lastBreath = now;
       else breathless = now - this.lastBreath >= BREATH_MS;
     }
-    if (afterMicrotasks || breathless) setImmediate(this.breathe);
-    else nextMicrotask(this.runSlice);
+    if (afterMicrotasks || breathless) this.sliceAfterTurn();
+    else this.sliceNow();
   }
+
+  /**
+   * At most one slice waits as a microtask and one for the event loop's turn (breathe), and a
+   * slice never runs inside another: each runs from an empty stack. One that comes when the
+   * loop went idle meanwhile (`sliceScheduled` false) does nothing.
+   */
+  private microtaskQueued = false;
+  private immediateQueued = false;
+
+  private sliceNow(): void {
+    if (this.microtaskQueued) return;
+    this.microtaskQueued = true;
+    nextMicrotask(this.runQueuedSlice);
+  }
+
+  private sliceAfterTurn(): void {
+    if (this.immediateQueued) return;
+    this.immediateQueued = true;
+    setImmediate(this.breathe);
+  }
+
+  private readonly runQueuedSlice = (): void => {
+    this.microtaskQueued = false;
+    if (this.sliceScheduled) this.runSlice();
+  };
 
   private readonly runSlice = (): void => {
     // `sliceScheduled` stays set while the slice runs: processes made runnable by this slice
@@ -230,14 +271,14 @@ export class RunLoop {
     this.host.afterSlice?.();
     if (this.queued > 0 || resumed) {
       if (now - this.lastBreath >= BREATH_MS) {
-        setImmediate(this.breathe);
+        this.sliceAfterTurn();
       } else {
-        nextMicrotask(this.runSlice);
+        this.sliceNow();
       }
     } else if (this.directPending) {
       // Only directly resumed coroutines are running: look again once they have.
       this.directPending = false;
-      setImmediate(this.breathe);
+      this.sliceAfterTurn();
     } else {
       this.sliceScheduled = false;
       this.busyMs += now - this.busySince;
@@ -248,9 +289,10 @@ export class RunLoop {
   };
 
   private readonly breathe = (): void => {
+    this.immediateQueued = false;
     this.lastBreath = clock();
     this.directAllowed = true;
-    this.runSlice();
+    if (this.sliceScheduled) this.runSlice();
   };
 
   /** Accounts for a step of `proc` that took `ms`: its lane next time, the light budget, long schedules. True if it was long. */

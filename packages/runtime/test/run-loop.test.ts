@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineActor, defineProcess, isCpuBound, type Context, type Pid } from '../src/index.js';
+import { GenServer, defineActor, defineProcess, isCpuBound, type Context, type Pid } from '../src/index.js';
 import { quietRuntime } from './helpers.js';
 
 type Ball = { ball: Pid<Ball | 'stop'>; left: number };
@@ -23,6 +23,22 @@ const selfFeeder = defineActor(import.meta.url, 'run-loop.selfFeeder', {
     ctx.send(ctx.self, 'again');
     return n + 1;
   },
+});
+
+interface Echo {
+  state: null;
+  calls: { echo(req: { n: number }): number };
+}
+const echoServer = GenServer.define<Echo>(import.meta.url, 'run-loop.echo', {
+  init: () => ({ ok: null }),
+  handleCall: { echo: (_ctx, { n }, _from, state) => ({ reply: n, state }) },
+});
+
+/** Calls `server` `calls` times in a row (forever for Infinity), then reports how many answers came back right. */
+const caller = defineProcess(import.meta.url, 'run-loop.caller', async (ctx: Context<never>, server: Pid<never>, calls: number, to: Pid<number>) => {
+  let right = 0;
+  for (let i = 0; i < calls; i++) if ((await GenServer.call(ctx, server as never, { type: 'echo', n: i } as never)) === i) right++;
+  ctx.send(to, right);
 });
 
 /** The order in which the lane tests' processes ran their steps (one thread: one list). */
@@ -99,6 +115,29 @@ describe('the run loop', () => {
     me.sendAfter(me.self, 'tick', 10);
     expect(await me.receive((m) => m === 'tick', 2000)).toBe('tick');
     expect(rt.processInfo(a)!.messagesHandled + rt.processInfo(b)!.messagesHandled).toBeGreaterThan(100);
+    await rt.stop(50);
+  });
+
+  it("a client's calls to a server on the same thread do not each wait for a turn of the event loop, and an endless series of them still lets timers run", async () => {
+    const { rt, me } = quietRuntime();
+    const server = (await GenServer.start(me, echoServer, [])) as Pid<never>;
+    // Count the event loop's turns while 2000 calls go back and forth.
+    let turns = 0;
+    let counting = true;
+    const count = (): void => {
+      turns++;
+      if (counting) setImmediate(count);
+    };
+    setImmediate(count);
+    const calls = 2000;
+    me.spawn(caller, server, calls, me.self);
+    expect(await me.receive(10_000)).toBe(calls);
+    counting = false;
+    // One turn per call is what waiting for the event loop after every reply would cost; what
+    // remains are the breaths (one every few milliseconds).
+    expect(turns).toBeLessThan(calls / 4);
+    me.spawn(caller, server, Infinity, me.self);
+    expect(await new Promise<string>((resolve) => setTimeout(() => resolve('fired'), 20))).toBe('fired');
     await rt.stop(50);
   });
 

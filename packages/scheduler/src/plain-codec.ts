@@ -51,8 +51,13 @@ export class PlainWriter {
   private readonly buf: Buffer;
   pos = 0;
   limit = 0;
-  /** Objects written so far in the current value, and their index. */
+  /**
+   * Objects written so far in the current value, and their index (the order the reader meets
+   * them). The root is put in only when the first nested object comes: a message that is one
+   * object of primitives (most are) can hold no shared reference or cycle, and needs no map.
+   */
   private readonly seen = new Map<object, number>();
+  private root: object | undefined;
 
   constructor(buffer: ArrayBufferLike, byteOffset: number, byteLength: number) {
     this.bytes = new Uint8Array(buffer, byteOffset, byteLength);
@@ -65,6 +70,7 @@ export class PlainWriter {
     try {
       this.any(value, 0);
     } finally {
+      this.root = undefined;
       if (this.seen.size > 0) this.seen.clear();
     }
   }
@@ -102,7 +108,10 @@ export class PlainWriter {
           return;
         }
         if (depth >= MAX_DEPTH) throw NOT_PLAIN;
-        {
+        if (depth === 0) {
+          this.root = value;
+        } else {
+          if (this.seen.size === 0) this.seen.set(this.root!, 0);
           const index = this.seen.get(value);
           if (index !== undefined) {
             this.room(5);
@@ -204,6 +213,10 @@ export class PlainWriter {
   }
 }
 
+/** Keys of up to 4 Latin-1 characters, by length and bytes (PlainReader.key); emptied when full. */
+const shortKeys = new Map<number, string>();
+const SHORT_KEYS_MAX = 4096;
+
 /** Reads values written by PlainWriter from the same region. */
 export class PlainReader {
   private readonly bytes: Uint8Array;
@@ -269,7 +282,7 @@ export class PlainReader {
         const out: Record<string, unknown> = {};
         this.objects.push(out);
         for (let i = 0; i < n; i++) {
-          const key = this.stringBody(this.bytes[this.pos++]);
+          const key = this.key(this.bytes[this.pos++]);
           const item = this.any();
           // `out.__proto__ = x` would set the prototype: an own key stays an own key.
           if (key === '__proto__') Object.defineProperty(out, key, { value: item, writable: true, enumerable: true, configurable: true });
@@ -285,6 +298,28 @@ export class PlainReader {
       default:
         throw new Error(`beamjs: corrupt signal ring (tag ${tag} at ${this.pos - 1})`);
     }
+  }
+
+  /**
+   * A key: the short Latin-1 ones (`t`, `type`, `from`...) come from a cache keyed by their
+   * bytes, so every message gets the same string object for them, which V8 has already
+   * internalized for property access, instead of a new string to build and look up.
+   */
+  private key(tag: number): string {
+    const n = this.view.getUint32(this.pos, true);
+    if (tag !== LATIN1 || n > 4) return this.stringBody(tag);
+    const start = this.pos + 4;
+    let packed = n;
+    for (let i = 0; i < n; i++) packed = packed * 256 + this.bytes[start + i];
+    let key = shortKeys.get(packed);
+    if (key === undefined) {
+      key = this.stringBody(tag);
+      if (shortKeys.size >= SHORT_KEYS_MAX) shortKeys.clear();
+      shortKeys.set(packed, key);
+    } else {
+      this.pos = start + n;
+    }
+    return key;
   }
 
   private stringBody(tag: number): string {

@@ -384,7 +384,7 @@ export class Scheduler extends NodeHost {
       if (whole) ring.takingGroup(group, this.nodeId, 1 - mates);
       // The owner began this group while we claimed (its mark and ours, see takingGroup): it keeps it.
       const ownerKeepsIt = heldByOwner(group, now - first.publishedAt);
-      if (ownerKeepsIt) ring.unclaim(first);
+      if (ownerKeepsIt) this.giveBack(first, ring, victim);
       if (ownerKeepsIt || !this.take(first, ring, victim)) {
         if (whole) ring.notTakingGroup(group);
         continue;
@@ -405,11 +405,23 @@ export class Scheduler extends NodeHost {
     return false;
   }
 
+  /**
+   * Puts a job we claimed back in `victim`'s ring, and wakes the victim if it sleeps. While we
+   * held the claim, the victim may have looked for its own jobs for the last time before
+   * sleeping (its `jobSignalled` and its idle look both skip a claimed job) and gone to sleep:
+   * nobody else would start the job, and whatever waits for it would wait forever (both
+   * schedulers asleep, a job ready, seen in the property test of spawn-then-send ordering).
+   */
+  private giveBack(claimed: ClaimedJob, ring: JobRing, victim: number): void {
+    ring.unclaim(claimed);
+    this.doorbells.wakeIfSleeping(victim);
+  }
+
   /** Starts a job claimed in `victim`'s ring here; false (and back in the ring) if it was signalled meanwhile. */
   private take(claimed: ClaimedJob, ring: JobRing, victim: number): boolean {
     if (!this.dir.transfer(claimed.pid, victim, true, 0, this.nodeId, true)) {
       // Someone signalled it since we looked: it stays with its owner.
-      ring.unclaim(claimed);
+      this.giveBack(claimed, ring, victim);
       return false;
     }
     ring.finish(claimed);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { Pid } from '@beamjs/runtime';
+import { TIMEOUT, type Pid } from '@beamjs/runtime';
 import type { VM } from '@beamjs/scheduler';
 import { burstFeeder, busySequenceChecker, sequenceChecker, sequenceSender, type SeqMsg, type SeqReport } from './fixtures/procs.js';
 import { isType, testVM } from './helpers.js';
@@ -127,8 +127,10 @@ describe('ordering of messages sent to a process right after its spawn', () => {
         fc.integer({ min: 0, max: 40 }),
         fc.integer({ min: 0, max: 2 }),
         async (scheduler, rounds, burst, busyMs) => {
-          vm.spawnOn(scheduler, burstFeeder, rounds, burst, busyMs, vm.self);
-          const fed = (await vm.receive(isType('fed'))) as { report: SeqReport };
+          const feeder = vm.spawnOn(scheduler, burstFeeder, rounds, burst, busyMs, vm.self);
+          // Bounded, so that a lost message fails with its seed instead of the test's timeout.
+          const fed = (await vm.receive((m) => isType('fed')(m) && m.self === feeder, 5000)) as { report: SeqReport };
+          expect(fed, `no report from feeder ${feeder}: ${JSON.stringify(vm.isAlive(feeder) ? await vm.processInfo(feeder) : 'exited')}; stats ${JSON.stringify(await vm.stats())}`).not.toBe(TIMEOUT);
           expect(fed.report.errors).toEqual([]);
           expect(fed.report.received).toBe(rounds * burst);
         },

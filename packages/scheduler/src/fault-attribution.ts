@@ -12,8 +12,8 @@ import { crashReason, type Runtime, type RuntimeEvent } from '@beamjs/runtime';
  *   callbacks. Callbacks of callback-style I/O (`fs.readFile(path, cb)`, sockets, emitters) run
  *   as nobody's: a fault there is logged, not blamed on a process.
  * - `'async-hooks'`: AsyncLocalStorage, which also follows callback-style I/O. On Node 20 it
- *   runs Node's async_hooks machinery at every promise, which halves the speed of code that
- *   awaits a lot (a ring of coroutines: ~2x slower, measured in the scheduler README).
+ *   runs Node's async_hooks machinery at every promise, which slows code that awaits a lot
+ *   (a ring of coroutines: 1.45x slower in the bench, 1.3-1.6x in probes; scheduler README).
  */
 export type FaultAttribution = 'promise-hooks' | 'async-hooks';
 

@@ -1,5 +1,5 @@
 import { Logger, type LogLevel } from '@beamjs/runtime';
-import type { FaultAttribution } from '@beamjs/scheduler';
+import { isFaultAttribution, type FaultAttribution } from '@beamjs/scheduler';
 import { UsageError } from './errors.js';
 
 /**
@@ -145,7 +145,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
         break;
       case '--fault-attribution': {
         const how = value('--fault-attribution needs promise-hooks or async-hooks, as in --fault-attribution async-hooks');
-        if (how !== 'promise-hooks' && how !== 'async-hooks') throw new UsageError(`--fault-attribution is promise-hooks (the default) or async-hooks, got '${how}'`);
+        if (!isFaultAttribution(how)) throw new UsageError(`--fault-attribution is promise-hooks (the default) or async-hooks, got '${how}'`);
         faultAttribution = how;
         break;
       }

@@ -15,7 +15,12 @@ import { crashReason, type Runtime, type RuntimeEvent } from '@beamjs/runtime';
  *   runs Node's async_hooks machinery at every promise, which slows code that awaits a lot
  *   (a ring of coroutines: 1.45x slower in the bench, 1.3-1.6x in probes; scheduler README).
  */
-export type FaultAttribution = 'promise-hooks' | 'async-hooks';
+export const FAULT_ATTRIBUTIONS = ['promise-hooks', 'async-hooks'] as const;
+export type FaultAttribution = (typeof FAULT_ATTRIBUTIONS)[number];
+
+export function isFaultAttribution(value: unknown): value is FaultAttribution {
+  return (FAULT_ATTRIBUTIONS as readonly unknown[]).includes(value);
+}
 
 /** The mechanism's three operations; `install` picks one for the thread, once. */
 interface OwnerTracker {

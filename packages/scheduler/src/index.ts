@@ -1,5 +1,5 @@
 export { startVM, VM, type VMOptions, type VMEvent, type VMEvents, type SchedulerDown, type VMSpawnOptions } from './vm.js';
-export type { FaultAttribution } from './fault-attribution.js';
+export { isFaultAttribution, type FaultAttribution } from './fault-attribution.js';
 export type { RunOptions, MapOptions } from './jobs.js';
 export type { SchedulerStats, MoveRecord } from './protocol.js';
 export { isCancelled, throwIfCancelled } from './cancel.js';

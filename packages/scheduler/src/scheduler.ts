@@ -152,8 +152,7 @@ export class Scheduler extends NodeHost {
   // ---- the run loop's hooks -------------------------------------------------------------------
 
   beforeSlice(): void {
-    runAsScheduler();
-    this.ranAs = undefined;
+    this.leaveProcessCode();
     if (Atomics.load(this.stats.sleeping, this.nodeId) === 1) Atomics.store(this.stats.sleeping, this.nodeId, 0);
     this.doorbells.awake(this.nodeId);
     this.stats.tick(this.nodeId);
@@ -177,6 +176,11 @@ export class Scheduler extends NodeHost {
   private statsWrittenAt = 0;
 
   afterSlice(): void {
+    this.leaveProcessCode();
+  }
+
+  /** What runs from here is the scheduler's own code, until the next `enter`. */
+  private leaveProcessCode(): void {
     runAsScheduler();
     this.ranAs = undefined;
   }
@@ -205,8 +209,7 @@ export class Scheduler extends NodeHost {
   private ranAs: number | undefined;
 
   idle(): void {
-    runAsScheduler();
-    this.ranAs = undefined;
+    this.leaveProcessCode();
     this.stats.beat(this.nodeId, 0);
     this.flush();
     if (this.drainRings() > 0) {

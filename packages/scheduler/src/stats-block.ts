@@ -214,21 +214,23 @@ export function statsFields(
 
 /** One node's key slots, on the node that writes them: which key sits in which slot. */
 class KeySlots {
-  /** The key in each slot, and its code; looked up by a scan (8 entries: cheaper than hashing the key). */
-  private readonly order: (string | undefined)[] = new Array(KEY_SLOTS).fill(undefined);
-  private readonly codes: number[] = new Array(KEY_SLOTS).fill(0);
+  private readonly slots = new Map<string, number>();
+  private readonly order: string[] = [];
   private next = 0;
 
   /** The slot code of `key` (slot << LENGTH_BITS | length), written into `keys` first if new. */
   slotOf(key: string, keys: Uint8Array, node: number): number {
-    for (let i = 0; i < KEY_SLOTS; i++) if (this.order[i] === key) return this.codes[i];
+    const known = this.slots.get(key);
+    if (known !== undefined) return known;
     const slot = this.next;
     this.next = (slot + 1) % KEY_SLOTS;
+    const evicted = this.order[slot];
+    if (evicted !== undefined) this.slots.delete(evicted);
     this.order[slot] = key;
     const at = (node * KEY_SLOTS + slot) * KEY_BYTES;
     const { written } = utf8.encodeInto(key, keys.subarray(at, at + KEY_BYTES));
     const code = (slot << LENGTH_BITS) | written;
-    this.codes[slot] = code;
+    this.slots.set(key, code);
     return code;
   }
 }

@@ -52,7 +52,7 @@ import { MainThreadWaits } from './main-waits.js';
 import { inSchedulerThread } from './thread-role.js';
 import { startWorker, workerExecArgv } from './exec-argv.js';
 import { JobBoard, type RunOptions, type MapOptions } from './jobs.js';
-import type { FaultAttribution } from './fault-attribution.js';
+import { isFaultAttribution, type FaultAttribution } from './fault-attribution.js';
 import type { Connect, MoveRecord, SchedulerControl, SchedulerEvent, SchedulerInit, SchedulerStats } from './protocol.js';
 import { Observer, type ObserveOptions, type ObservedVM } from './observer/server.js';
 import { SnapshotProbe } from './observer/snapshot.js';
@@ -253,7 +253,7 @@ export class VM extends EventEmitter<VMEvents> {
       throw new BeamError('ERR_INVALID_OPTION', `stealAfterMs must be a number of milliseconds >= 0, got ${String(options.stealAfterMs)}`);
     }
     const faultAttribution = options.faultAttribution ?? 'promise-hooks';
-    if (faultAttribution !== 'promise-hooks' && faultAttribution !== 'async-hooks') {
+    if (!isFaultAttribution(faultAttribution)) {
       throw new BeamError('ERR_INVALID_OPTION', `faultAttribution must be 'promise-hooks' or 'async-hooks', got ${String(options.faultAttribution)}`);
     }
     const maxQueue = options.maxQueue ?? Infinity;

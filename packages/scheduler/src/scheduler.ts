@@ -359,12 +359,13 @@ export class Scheduler extends NodeHost {
   /** Takes one job: our own oldest first, else one from another node's ring (with its pair, or the older half of its group). */
   private findWork(): boolean {
     if (this.startOwnJob()) return true;
-    if (!this.stealing) return false;
     const now = epochNow();
     /** When a job we had to leave may be taken (too young, or held by its owner). */
     let retryIn = Infinity;
     for (let k = 0; k < this.victims.length; k++) {
       const victim = this.victimIds[k];
+      // The main thread's jobs are everyone's, stealing or not: it runs none itself.
+      if (!this.stealing && victim !== MAIN_NODE) continue;
       const ring = this.victims[k];
       // The main thread runs no jobs: its are everyone's at once.
       const minAge = victim === MAIN_NODE ? 0 : this.stealAfterMs;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pid } from '@beamjs/runtime';
 import type { VM } from '@beamjs/scheduler';
-import { rallyActor, spawnAndMonitor, type RallyMsg } from './fixtures/procs.js';
+import { rallyActor, reportScheduler, spawnAndMonitor, type RallyMsg } from './fixtures/procs.js';
 import { isType, testVM } from './helpers.js';
 
 describe('a scheduler that never runs out of work', () => {
@@ -24,5 +24,14 @@ describe('a scheduler that never runs out of work', () => {
     expect(started).toMatchObject({ scheduler: 0 });
     vm.send(a, { type: 'stop' });
     vm.send(b, { type: 'stop' });
+  });
+
+  it('starts what the main thread spawns, though no scheduler may take jobs from another', async () => {
+    // The main thread runs no processes: its jobs are everyone's, stealing or not. Nothing is
+    // sent to these before they start, so nothing but a scheduler taking them starts them.
+    for (let i = 0; i < 4; i++) vm.spawn(reportScheduler, vm.self);
+    const ran = [];
+    for (let i = 0; i < 4; i++) ran.push(await vm.receive(isType('child-started'), 5000));
+    expect(ran.every((r) => typeof r === 'object')).toBe(true);
   });
 });

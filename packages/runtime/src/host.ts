@@ -110,5 +110,5 @@ export interface Host {
    * at once from another process's code, which goes on running (the resumed continuation runs
    * later, as a microtask).
    */
-  enter?(proc: { readonly self: number; readonly name: string; readonly key: string }, direct?: boolean): void;
+  enter?(proc: { readonly self: number; readonly name: string; readonly key: string; readonly def: object | undefined }, direct?: boolean): void;
 }

@@ -153,7 +153,7 @@ export class Scheduler extends NodeHost {
 
   beforeSlice(): void {
     this.leaveProcessCode();
-    if (Atomics.load(this.stats.sleeping, this.nodeId) === 1) Atomics.store(this.stats.sleeping, this.nodeId, 0);
+    this.markAwake();
     this.doorbells.awake(this.nodeId);
     this.stats.tick(this.nodeId);
     // Signals from other schedulers are read at every slice boundary while busy: no event-loop task.
@@ -190,10 +190,10 @@ export class Scheduler extends NodeHost {
     this.flush();
   }
 
-  enter(proc: { readonly self: number; readonly key: string }, direct = false): void {
+  enter(proc: { readonly self: number; readonly key: string; readonly def: object | undefined }, direct = false): void {
     // Process code runs from here: whatever happens next, this thread is not asleep.
-    if (Atomics.load(this.stats.sleeping, this.nodeId) === 1) Atomics.store(this.stats.sleeping, this.nodeId, 0);
-    this.stats.enter(this.nodeId, proc.self, proc.key);
+    this.markAwake();
+    this.stats.enter(this.nodeId, proc.self, proc.def ?? proc.key, proc.key);
     // A direct resume comes from the sender's code, which goes on after this: it stays the
     // sender's. The resumed continuation carries its own owner (captured at its await).
     if (direct || proc.self === this.ranAs) return;
@@ -249,10 +249,11 @@ export class Scheduler extends NodeHost {
 
   private sleep(): void {
     const id = this.nodeId;
+    this.markedAsleep = true;
     Atomics.store(this.stats.sleeping, id, 1);
     const seen = this.doorbells.goingToSleep(id);
     if (this.ringsDue() || this.findWork()) {
-      Atomics.store(this.stats.sleeping, id, 0);
+      this.markAwake();
       this.doorbells.awake(id);
       this.runtime.wake();
       return;
@@ -267,11 +268,24 @@ export class Scheduler extends NodeHost {
     if (this.schedulers > 1) this.balancer.requestSteal();
   }
 
+  /**
+   * Whether this scheduler raised its `sleeping` flag and has not lowered it since. Only the
+   * scheduler raises it (the main thread may lower it, picking a sleeper for a job): this
+   * flag spares every step an atomic load of the shared one.
+   */
+  private markedAsleep = false;
+
+  private markAwake(): void {
+    if (!this.markedAsleep) return;
+    this.markedAsleep = false;
+    Atomics.store(this.stats.sleeping, this.nodeId, 0);
+  }
+
   private readonly onBell = (): void => {
     this.bellArmed = false;
     // Woken this soon: a spin would have caught it.
     if (performance.now() - this.sleptAt < 2 * SPIN_MS) this.spinMs = SPIN_MS;
-    Atomics.store(this.stats.sleeping, this.nodeId, 0);
+    this.markAwake();
     this.doorbells.awake(this.nodeId);
     this.drainRings();
     // A slice looks at the run queue and the jobs, and ends in idle() if there is nothing.

@@ -79,25 +79,38 @@ export class StatsBlock {
 
   /** The node moved on (a slice began): the process entered last stays the one to blame. */
   tick(node: number): void {
-    Atomics.add(this.beats, node * 2, 1);
+    this.bump(node);
   }
 
   /** The node moved on to `pid`'s code, or (pid 0) to none: it went idle. */
   beat(node: number, pid: number): void {
     this.running[node * 3] = pid;
-    Atomics.add(this.beats, node * 2, 1);
+    this.bump(node);
   }
 
-  /** The node enters process `pid` (its key is written only when it is not in a slot yet). */
-  enter(node: number, pid: number, key: string): void {
-    if (key !== this.lastKey[node]) {
-      this.lastKey[node] = key;
-      this.beats[node * 2 + 1] = this.keySlots(node).slotOf(key, this.keys, node);
+  /**
+   * A plain store of the node's own count, not Atomics.add: only the node writes its beats, an
+   * aligned Int32 store does not tear, and the watchdog looks at it over milliseconds. This
+   * runs at every step (an atomic add cost a few percent of a ping-pong).
+   */
+  private bump(node: number): void {
+    this.beats[node * 2] = (this.beats[node * 2] + 1) | 0;
+  }
+
+  /**
+   * The node enters process `pid` of definition `kind` (its key is written only when it is
+   * not in a slot yet). Known kinds are told apart by identity: comparing two keys of the same
+   * length char by char cost more than the rest of the heartbeat.
+   */
+  enter(node: number, pid: number, kind: object | string, key: string): void {
+    if (kind !== this.lastKind[node]) {
+      this.lastKind[node] = kind;
+      this.beats[node * 2 + 1] = this.keySlots(node).slotOf(kind, key, this.keys, node);
     }
     this.beat(node, pid);
   }
 
-  private readonly lastKey: string[] = [];
+  private readonly lastKind: (object | string)[] = [];
   private readonly slotsByNode: KeySlots[] = [];
 
   private keySlots(node: number): KeySlots {
@@ -214,23 +227,23 @@ export function statsFields(
 
 /** One node's key slots, on the node that writes them: which key sits in which slot. */
 class KeySlots {
-  private readonly slots = new Map<string, number>();
-  private readonly order: string[] = [];
+  private readonly slots = new Map<object | string, number>();
+  private readonly order: (object | string)[] = [];
   private next = 0;
 
-  /** The slot code of `key` (slot << LENGTH_BITS | length), written into `keys` first if new. */
-  slotOf(key: string, keys: Uint8Array, node: number): number {
-    const known = this.slots.get(key);
+  /** The slot code of `kind` (slot << LENGTH_BITS | length), its `key` written into `keys` first if new. */
+  slotOf(kind: object | string, key: string, keys: Uint8Array, node: number): number {
+    const known = this.slots.get(kind);
     if (known !== undefined) return known;
     const slot = this.next;
     this.next = (slot + 1) % KEY_SLOTS;
     const evicted = this.order[slot];
     if (evicted !== undefined) this.slots.delete(evicted);
-    this.order[slot] = key;
+    this.order[slot] = kind;
     const at = (node * KEY_SLOTS + slot) * KEY_BYTES;
     const { written } = utf8.encodeInto(key, keys.subarray(at, at + KEY_BYTES));
     const code = (slot << LENGTH_BITS) | written;
-    this.slots.set(key, code);
+    this.slots.set(kind, code);
     return code;
   }
 }

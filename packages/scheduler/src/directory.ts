@@ -11,6 +11,8 @@ const GENERATION_MASK = GENERATION_SPACE - 1;
  *   outgoing[slot] signals its process sent to other cluster nodes that the main thread's
  *               gateway has not taken yet (cluster/gateway.ts: a process does not migrate
  *               while it has any, which keeps its remote sends in order)
+ *   returned[i] free slots a thread had more of than it reuses, for any thread to take
+ *               (SlotAllocator); the first meta[2] entries are in use, meta[3] is their lock
  *   meta[0]     next never-used slot (bumped in chunks by each thread's slot allocator)
  *   meta[1]     this node's creation (cluster/): the top bits of every pid made here; a pid
  *               with other top bits belongs to another node and is never looked up here
@@ -53,7 +55,7 @@ export class Directory {
   private readonly meta: Int32Array;
 
   static create(slots = SLOT_SPACE, creation = 0): SharedArrayBuffer {
-    const sab = new SharedArrayBuffer(12 * slots + 64);
+    const sab = new SharedArrayBuffer(16 * slots + 64);
     const dir = new Directory(sab);
     // Slot 0 is never used, so that no pid is 0.
     Atomics.store(dir.meta, 0, 1);
@@ -63,12 +65,15 @@ export class Directory {
   }
 
   constructor(readonly buffer: SharedArrayBuffer) {
-    const slots = (buffer.byteLength - 64) / 12;
+    const slots = (buffer.byteLength - 64) / 16;
     this.gens = new Int32Array(buffer, 0, slots);
     this.words = new Int32Array(buffer, 4 * slots, slots);
     this.outgoing = new Int32Array(buffer, 8 * slots, slots);
-    this.meta = new Int32Array(buffer, 12 * slots, 16);
+    this.returned = new Int32Array(buffer, 12 * slots, slots);
+    this.meta = new Int32Array(buffer, 16 * slots, 16);
   }
+
+  private readonly returned: Int32Array;
 
   /** This node's creation (0 without a cluster). */
   get creation(): number {
@@ -89,14 +94,52 @@ export class Directory {
     return this.gens.length;
   }
 
-  /** Reserves `count` never-used slots; returns the first. */
-  reserveSlots(count: number): number {
+  /** Reserves up to `count` never-used slots (fewer only at the very end); returns the first and one past the last. */
+  reserveSlots(count: number): [first: number, end: number] {
     const first = Atomics.add(this.meta, 0, count);
-    if (first + count > this.capacity) {
+    if (first >= this.capacity) {
       Atomics.sub(this.meta, 0, count);
       throw new RangeError(`beamjs: out of process slots (${this.capacity} live processes at most)`);
     }
-    return first;
+    return [first, Math.min(first + count, this.capacity)];
+  }
+
+  /**
+   * Hands the last `count` slots of `free` (free slots, none in use) to the shared pool, where
+   * any thread's allocator finds them. The pool holds only free slots, so it never holds more
+   * than the directory has: it cannot overflow. Its lock is taken once per chunk of slots.
+   */
+  returnSlots(free: number[], count: number): void {
+    const from = free.length - count;
+    this.lockReturned();
+    const top = this.meta[2];
+    for (let i = 0; i < count; i++) this.returned[top + i] = free[from + i];
+    this.meta[2] = top + count;
+    this.unlockReturned();
+    free.length = from;
+  }
+
+  /** Moves up to `max` slots from the shared pool into `into`; returns how many. */
+  takeReturnedSlots(into: number[], max: number): number {
+    if (Atomics.load(this.meta, 2) === 0) return 0;
+    this.lockReturned();
+    const top = this.meta[2];
+    const count = Math.min(top, max);
+    for (let i = top - count; i < top; i++) into.push(this.returned[i]);
+    this.meta[2] = top - count;
+    this.unlockReturned();
+    return count;
+  }
+
+  // A spinlock: held for the copy of one chunk of slots, a few microseconds, once per chunk.
+  // Taking it with compareExchange and releasing it with a store makes what was written under
+  // it visible to the next holder (both are sequentially consistent).
+  private lockReturned(): void {
+    while (Atomics.compareExchange(this.meta, 3, 0, 1) !== 0);
+  }
+
+  private unlockReturned(): void {
+    Atomics.store(this.meta, 3, 0);
   }
 
   /** One past the highest slot ever handed out. */
@@ -187,8 +230,13 @@ export class Directory {
 }
 
 /**
- * Each thread hands out pids from its own free list, refilled in chunks of never-used slots,
- * so allocation needs no shared lock. A slot freed on any thread goes to that thread's list.
+ * Each thread hands out pids from its own free list, refilled in chunks, so allocation needs
+ * no shared lock. A slot freed on any thread goes to that thread's list. A process often ends
+ * on another thread than the one that made its pid (a stolen job, a spawn from the main
+ * thread, a migration): a thread whose list grows past two chunks returns one chunk to the
+ * directory's shared pool, and a thread that runs out takes from that pool before it reserves
+ * never-used slots. Without that, a spawner whose processes all end elsewhere used up every
+ * slot of the VM after `maxProcesses` spawns, however few lived at once.
  */
 export class SlotAllocator {
   private readonly free: number[] = [];
@@ -203,14 +251,14 @@ export class SlotAllocator {
   take(): number {
     const reused = this.free.pop();
     if (reused !== undefined) return reused;
-    if (this.next === this.end) {
-      this.next = this.dir.reserveSlots(this.chunk);
-      this.end = this.next + this.chunk;
-    }
+    if (this.next < this.end) return this.next++;
+    if (this.dir.takeReturnedSlots(this.free, this.chunk) > 0) return this.free.pop()!;
+    [this.next, this.end] = this.dir.reserveSlots(this.chunk);
     return this.next++;
   }
 
   give(slot: number): void {
     this.free.push(slot);
+    if (this.free.length >= 2 * this.chunk) this.dir.returnSlots(this.free, this.chunk);
   }
 }

@@ -17,7 +17,7 @@ function hostWithPeer(): { host: NodeHost; dir: Directory; pid: number; inbox: u
   host.connect({ id: 2, port: port1 });
   const inbox: unknown[][] = [];
   port2.on('message', (batch: unknown[]) => inbox.push(batch));
-  const pid = dir.claimSlot(dir.reserveSlots(1), 2, false);
+  const pid = dir.claimSlot(dir.reserveSlots(1)[0], 2, false);
   return { host, dir, pid, inbox, other: port2, close: () => (port1.close(), port2.close()) };
 }
 

@@ -378,10 +378,9 @@ export class Scheduler extends NodeHost {
     let retryIn = Infinity;
     for (let k = 0; k < this.victims.length; k++) {
       const victim = this.victimIds[k];
-      // The main thread's jobs are everyone's, stealing or not: it runs none itself.
+      // The main thread runs no jobs: its are everyone's at once, stealing or not.
       if (!this.stealing && victim !== MAIN_NODE) continue;
       const ring = this.victims[k];
-      // The main thread runs no jobs: its are everyone's at once.
       const minAge = victim === MAIN_NODE ? 0 : this.stealAfterMs;
       const takeable = (pid: number): boolean => this.dir.isCurrent(pid) && this.dir.wordOf(pid) === makeWord(victim, true, 0);
       // A group its owner has begun stays with it for a while: its members talk to the one started.

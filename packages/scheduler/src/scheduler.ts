@@ -398,7 +398,9 @@ export class Scheduler extends NodeHost {
       const mates = group === 0 ? 0 : ring.readyInGroup(group, takeable);
       // A pair goes whole, with whatever of it its owner publishes later; a larger group, its older half.
       const whole = mates <= 1;
-      if (whole) ring.takingGroup(group, this.nodeId, 1 - mates);
+      // The partner follows us whoever claims it: we may lose the race for it to its owner
+      // (starting its own jobs, or one a message is held for), which then sends it here.
+      if (whole) ring.takingGroup(group, this.nodeId, 1);
       // The owner began this group while we claimed (its mark and ours, see takingGroup): it keeps it.
       const ownerKeepsIt = heldByOwner(group, now - first.publishedAt);
       if (ownerKeepsIt) this.giveBack(first, ring, victim);

@@ -8,10 +8,9 @@
  * Layout of the SharedArrayBuffer:
  *   control (Int32 x 16): [TAIL] next index to write (written only by the producer, after the
  *                         cell is complete); [SCAN] a hint: no READY cell below it (any
- *                         consumer may raise it); [OWNER_GROUP] the group of the job the
- *                         producer last took back to start itself (see `startingOwn`);
- *                         [THIEF_GROUP, THIEF_NODE, THIEF_FOLLOW] the group a thief last
- *                         took, where, and how many members may still follow it there
+ *                         consumer may raise it); [GROUP_PLACE] where the group last
+ *                         started goes, and how many more members follow it there (see
+ *                         "Groups" below)
  *   cells (CELLS x 40 bytes): Int32 state, offset, length, index (bytes 0-15); Float64 pid (bytes 16-23);
  *                             Float64 publication time, epoch ms (bytes 24-31); Int32 group (bytes 32-35)
  *   arena (ARENA bytes): the serialized jobs, written circularly by the producer
@@ -28,13 +27,21 @@
  * covers `window()`: at most CELLS indices, none below TAIL - CELLS (those cells hold newer
  * jobs), and nothing when SCAN is ahead of the TAIL it read. A cell records the index it was
  * published at, so a consumer whose view is stale never takes a newer job under an old index.
+ *
+ * Groups. The jobs one step of a process spawns share a group: a pair spawned together talks,
+ * and runs best on one thread. The owner and a thief may each claim a member of a pair at
+ * once. Whoever of the two starts a member first places the group, with one compare-and-swap
+ * on GROUP_PLACE, packed as (group key << 10) | (follow << 8) | node; the other sends the
+ * member it claimed there instead of starting it (see `placeGroup`). A thief places a group
+ * only once the directory has given it the job it claimed, so a placement it makes is one it
+ * keeps: before, a thief that lost its job to a message after marking the group drew the
+ * partner to itself and left the job with the owner, and the pair ran apart. Only the last
+ * group placed is remembered: a step's pair is started within microseconds, and a key that
+ * matches an older group by chance only moves a process, never loses one.
  */
 const TAIL = 0;
 const SCAN = 1;
-const OWNER_GROUP = 2;
-const THIEF_GROUP = 3;
-const THIEF_NODE = 4;
-const THIEF_FOLLOW = 5;
+const GROUP_PLACE = 2;
 const EMPTY = 0;
 const READY = 1;
 const CLAIMED = 2;
@@ -43,6 +50,11 @@ const CELL_BYTES = 40;
 /** Int32 and Float64 indices of a cell's fields. */
 const INTS = CELL_BYTES / 4;
 const FLOATS = CELL_BYTES / 8;
+
+/** A group's 22-bit key in GROUP_PLACE (never 0, which no group has). */
+function groupKey(group: number): number {
+  return group & 0x3fffff || 1;
+}
 
 /** Milliseconds since the epoch, comparable across threads (each has its own `performance.timeOrigin`). */
 export function epochNow(): number {
@@ -186,47 +198,45 @@ export class JobRing {
   }
 
   /**
-   * Producer: it is about to start one of its own jobs of `group` itself. Written before its
-   * claim, so a thief that claims a member of the group and then reads this sees it (or the
-   * producer's claim comes after the thief's, and one of the two CASes on a cell loses).
+   * The owner starts a member of `group` it claimed: returns where it goes. Another node, if
+   * a thief placed the group there with followers left (one is counted off); else here, and
+   * the group is placed here, so a thief holding its partner sends it here too.
    */
-  startingOwn(group: number): void {
-    if (group !== 0) Atomics.store(this.control, OWNER_GROUP, group);
-  }
-
-  /** The group of the job the producer last started itself (see `startingOwn`). */
-  get ownerGroup(): number {
-    return Atomics.load(this.control, OWNER_GROUP);
-  }
-
-  /**
-   * A thief takes all of `group` (a pair, or the first of one) to node `node`; the next
-   * `follow` members its owner claims follow it there. Written after the thief's claim and
-   * before it reads `ownerGroup`; the owner writes its mark before its claim and reads this
-   * after: of an owner and a thief claiming two members of one group at once, at least one
-   * sees the other's mark, and gives way.
-   */
-  takingGroup(group: number, node: number, follow: number): void {
-    if (group === 0) return;
-    Atomics.store(this.control, THIEF_NODE, node);
-    Atomics.store(this.control, THIEF_FOLLOW, follow);
-    Atomics.store(this.control, THIEF_GROUP, group);
-  }
-
-  /** Where the member of `group` the owner just claimed goes: the thief's node if it follows the group there. */
-  followerTo(group: number): number | undefined {
-    if (group === 0 || Atomics.load(this.control, THIEF_GROUP) !== group) return undefined;
-    const node = Atomics.load(this.control, THIEF_NODE);
+  placeOwn(group: number, owner: number): number {
+    if (group === 0) return owner;
+    const key = groupKey(group);
     for (;;) {
-      const left = Atomics.load(this.control, THIEF_FOLLOW);
-      if (left <= 0 || Atomics.load(this.control, THIEF_GROUP) !== group) return undefined;
-      if (Atomics.compareExchange(this.control, THIEF_FOLLOW, left, left - 1) === left) return node;
+      const place = Atomics.load(this.control, GROUP_PLACE);
+      if (place >>> 10 === key) {
+        const node = place & 0xff;
+        if (node === owner || ((place >>> 8) & 3) === 0) return owner;
+        if (Atomics.compareExchange(this.control, GROUP_PLACE, place, place - 0x100) === place) return node;
+      } else if (Atomics.compareExchange(this.control, GROUP_PLACE, place, (key << 10) | owner) === place) {
+        return owner;
+      }
     }
   }
 
-  /** The thief that marked `group` backed off: members stay with their owner again. */
-  notTakingGroup(group: number): void {
-    if (group !== 0) Atomics.compareExchange(this.control, THIEF_GROUP, group, 0);
+  /**
+   * A thief that holds a member of `group` (the directory gave it the job) places the group
+   * on `node`, with `follow` more members of it to follow it there when the owner claims
+   * them; returns where the group goes. Already placed, the group stays where it is, unless
+   * `overOwner` and it was placed with its owner (`owner`): the owner's hold has expired.
+   */
+  placeGroup(group: number, node: number, follow: number, owner: number, overOwner: boolean): number {
+    if (group === 0) return node;
+    const key = groupKey(group);
+    for (;;) {
+      const place = Atomics.load(this.control, GROUP_PLACE);
+      if (place >>> 10 === key && !(overOwner && (place & 0xff) === owner)) return place & 0xff;
+      if (Atomics.compareExchange(this.control, GROUP_PLACE, place, (key << 10) | (Math.min(follow, 3) << 8) | node) === place) return node;
+    }
+  }
+
+  /** The node `group` was last placed on, if it is the group placed last. */
+  placeOf(group: number): number | undefined {
+    const place = Atomics.load(this.control, GROUP_PLACE);
+    return group !== 0 && place >>> 10 === groupKey(group) ? place & 0xff : undefined;
   }
 
   /**

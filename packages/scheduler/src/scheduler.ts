@@ -300,11 +300,7 @@ export class Scheduler extends NodeHost {
 
   /** Starts our own oldest published job, if any is left. */
   private startOwnJob(): boolean {
-    const own = this.ring.claim((_pid, _at, group) => {
-      // Before the claim: a thief that claims a member of this group after it sees the mark.
-      this.ring.startingOwn(group);
-      return true;
-    });
+    const own = this.ring.claim(() => true);
     if (!own) return false;
     this.ring.finish(own);
     const entry = this.published.get(own.pid);
@@ -323,32 +319,35 @@ export class Scheduler extends NodeHost {
   protected override jobSignalled(pid: number): void {
     const entry = this.published.get(pid);
     if (entry === undefined) return;
-    this.ring.startingOwn(entry.group);
     const job = this.reclaimOwnJob(pid);
     if (job !== undefined) this.startOrFollow(job, entry.group);
   }
 
-  /** Starts a job we claimed from our own ring, unless a thief took its group's partner: then it follows it there. */
+  /** Starts a job we claimed from our own ring, unless a thief placed its group elsewhere: then it follows it there. */
   private startOrFollow(job: SpawnJob, group: number): void {
-    const thief = this.ring.followerTo(group);
-    if (thief !== undefined && thief !== this.nodeId && this.peers.has(thief)) {
-      this.following.push({ job, to: thief, tries: 0 });
-      this.handOffFollowing();
-      // Nothing started here: a slice must still look again (and end in idle() if nothing is left).
-      this.runtime.wake();
-      return;
-    }
-    this.startJob(job, []);
+    this.startOrSend(job, this.ring.placeOwn(group, this.nodeId));
   }
 
-  /** Jobs of ours on their way to the thief that took their group (see startOwnJob), not started anywhere yet. */
+  /** Starts a job we hold here, or sends it to node `to`, where its group runs. */
+  private startOrSend(job: SpawnJob, to: number): void {
+    if (to === this.nodeId || !this.peers.has(to)) {
+      this.startJob(job, []);
+      return;
+    }
+    this.following.push({ job, to, tries: 0 });
+    this.handOffFollowing();
+    // Nothing started here: a slice must still look again (and end in idle() if nothing is left).
+    this.runtime.wake();
+  }
+
+  /** Jobs we hold on their way to where their group runs (see startOrSend), not started anywhere yet. */
   private following: { job: SpawnJob; to: number; tries: number }[] = [];
 
   /**
    * Hands the following jobs over. One fails while a signal for it is still on its way here
-   * (its partner, already at the thief, wrote to it at once): it waits for the signal, held
-   * with it, and tries again after the event loop's turn (port batches come in then), for
-   * FOLLOW_TRIES turns at most; then, or if the thief is gone, it starts here after all.
+   * (its partner, already there, wrote to it at once): it waits for the signal, held with
+   * it, and tries again after the event loop's turn (port batches come in then), for
+   * FOLLOW_TRIES turns at most; then, or if that node is gone, it starts here after all.
    */
   private readonly handOffFollowing = (): void => {
     this.drainRings();
@@ -383,12 +382,16 @@ export class Scheduler extends NodeHost {
       const ring = this.victims[k];
       const minAge = victim === MAIN_NODE ? 0 : this.stealAfterMs;
       const takeable = (pid: number): boolean => this.dir.isCurrent(pid) && this.dir.wordOf(pid) === makeWord(victim, true, 0);
-      // A group its owner has begun stays with it for a while: its members talk to the one started.
-      const heldByOwner = (group: number, age: number): boolean => group !== 0 && age < GROUP_HOLD_MS && ring.ownerGroup === group;
+      // A group begun elsewhere (its owner, or another thief) stays there for a while: its members talk to the one started.
+      const heldElsewhere = (group: number, age: number): boolean => {
+        if (group === 0 || age >= GROUP_HOLD_MS) return false;
+        const place = ring.placeOf(group);
+        return place !== undefined && place !== this.nodeId;
+      };
       const first = ring.claim((pid, publishedAt, group) => {
         if (!takeable(pid)) return false;
         const age = now - publishedAt;
-        const wait = heldByOwner(group, age) ? GROUP_HOLD_MS - age : minAge - age;
+        const wait = heldElsewhere(group, age) ? GROUP_HOLD_MS - age : minAge - age;
         if (wait <= 0) return true;
         retryIn = Math.min(retryIn, wait);
         return false;
@@ -398,20 +401,31 @@ export class Scheduler extends NodeHost {
       const mates = group === 0 ? 0 : ring.readyInGroup(group, takeable);
       // A pair goes whole, with whatever of it its owner publishes later; a larger group, its older half.
       const whole = mates <= 1;
-      // The partner follows us whoever claims it: we may lose the race for it to its owner
-      // (starting its own jobs, or one a message is held for), which then sends it here.
-      if (whole) ring.takingGroup(group, this.nodeId, 1);
-      // The owner began this group while we claimed (its mark and ours, see takingGroup): it keeps it.
-      const ownerKeepsIt = heldByOwner(group, now - first.publishedAt);
-      if (ownerKeepsIt) this.giveBack(first, ring, victim);
-      if (ownerKeepsIt || !this.take(first, ring, victim)) {
-        if (whole) ring.notTakingGroup(group);
+      if (!whole && heldElsewhere(group, now - first.publishedAt)) {
+        this.giveBack(first, ring, victim);
         continue;
       }
+      const job = this.take(first, ring, victim);
+      if (!job) continue;
+      if (whole) {
+        // The job is ours now: place the pair here, so its partner follows us whoever claims
+        // it (its owner may claim it first). If the owner (or another thief) started a member
+        // before us, ours goes there instead (see job-ring.ts, groups); an old hold is over.
+        const to = ring.placeGroup(group, this.nodeId, 1, victim, now - first.publishedAt >= GROUP_HOLD_MS);
+        if (to !== this.nodeId) {
+          this.startOrSend(job, to);
+          continue;
+        }
+      }
+      this.counters.steals++;
+      this.startJob(job, []);
       for (let more = whole ? mates : Math.ceil((mates + 1) / 2) - 1; more > 0; more--) {
         const next = ring.claim((pid, _at, g) => g === group && takeable(pid));
         if (!next) break;
-        this.take(next, ring, victim);
+        const mate = this.take(next, ring, victim);
+        if (!mate) continue;
+        this.counters.steals++;
+        this.startJob(mate, []);
       }
       return true;
     }
@@ -436,17 +450,17 @@ export class Scheduler extends NodeHost {
     this.doorbells.wakeIfSleeping(victim);
   }
 
-  /** Starts a job claimed in `victim`'s ring here; false (and back in the ring) if it was signalled meanwhile. */
-  private take(claimed: ClaimedJob, ring: JobRing, victim: number): boolean {
+  /**
+   * Makes a job claimed in `victim`'s ring ours (the directory's owner, not started); undefined
+   * (and back in the ring) if it was signalled meanwhile: then it stays with its owner.
+   */
+  private take(claimed: ClaimedJob, ring: JobRing, victim: number): SpawnJob | undefined {
     if (!this.dir.transfer(claimed.pid, victim, true, 0, this.nodeId, true)) {
-      // Someone signalled it since we looked: it stays with its owner.
       this.giveBack(claimed, ring, victim);
-      return false;
+      return undefined;
     }
     ring.finish(claimed);
-    this.counters.steals++;
-    this.startJob(decodeJob(claimed.bytes), []);
-    return true;
+    return decodeJob(claimed.bytes);
   }
 
   private recheck: ReturnType<typeof setTimeout> | undefined;

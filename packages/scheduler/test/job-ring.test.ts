@@ -67,17 +67,37 @@ describe('JobRing', () => {
     const first = ring.claim((_pid, _at, group) => group === 7)!;
     expect([first.pid, first.group]).toEqual([1, 7]);
     ring.finish(first);
-    // A thief took group 7 alone to node 4: one later member follows it there, no more.
-    ring.takingGroup(7, 4, 1);
-    expect(ring.followerTo(9)).toBeUndefined();
-    expect(ring.followerTo(7)).toBe(4);
-    expect(ring.followerTo(7)).toBeUndefined();
-    // The owner marks the group it starts from; a thief that backs off clears its own mark only.
-    ring.startingOwn(9);
-    expect(ring.ownerGroup).toBe(9);
-    ring.takingGroup(9, 4, 1);
-    ring.notTakingGroup(7);
-    expect(ring.followerTo(9)).toBe(4);
+    // A thief (node 4) took group 7 from owner 1: one later member the owner claims follows it, no more.
+    expect(ring.placeGroup(7, 4, 1, 1, false)).toBe(4);
+    expect(ring.placeOf(7)).toBe(4);
+    expect(ring.placeOf(9)).toBeUndefined();
+    expect(ring.placeOwn(7, 1)).toBe(4);
+    expect(ring.placeOwn(7, 1)).toBe(1);
+    // Another thief finds the group placed: it goes there too.
+    expect(ring.placeGroup(7, 5, 1, 1, false)).toBe(4);
+  });
+
+  it('places a group where a member started first: the owner or a thief, and the other sends its member there', () => {
+    const ring = new JobRing(JobRing.create(SIZES), SIZES);
+    // The owner (1) starts a member of group 9 first: a thief holding the other sends it to the owner.
+    expect(ring.placeOwn(9, 1)).toBe(1);
+    expect(ring.placeGroup(9, 4, 1, 1, false)).toBe(1);
+    // Unless the owner's hold is over (its member started long ago and it did not get to the other).
+    expect(ring.placeGroup(9, 4, 1, 1, true)).toBe(4);
+    expect(ring.placeOwn(9, 1)).toBe(4);
+    // A new group replaces the record; group 0 (none) is never placed.
+    expect(ring.placeOwn(11, 1)).toBe(1);
+    expect(ring.placeOf(9)).toBeUndefined();
+    expect(ring.placeOwn(0, 1)).toBe(1);
+    expect(ring.placeGroup(0, 4, 1, 1, false)).toBe(4);
+    expect(ring.placeOf(0)).toBeUndefined();
+    // Group ids whose keys would be 0 or negative when packed still round-trip.
+    for (const group of [0x400000, -2, 0x7fffffff, -0x80000000]) {
+      expect(ring.placeGroup(group, 120, 1, 1, false)).toBe(120);
+      expect(ring.placeOf(group)).toBe(120);
+      expect(ring.placeOwn(group, 1)).toBe(120);
+      expect(ring.placeOwn(group, 1)).toBe(1);
+    }
   });
 
   it('never hands out a newer job under an older index whose cell it reuses', () => {

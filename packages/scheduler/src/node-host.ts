@@ -60,6 +60,9 @@ export interface NodeHostInit {
  *   yet; signals sent after the move can overtake it on another port. They are applied right
  *   after the package.
  */
+/** A mailbox this long means its process is behind its senders on other threads (see `congested`). */
+const LONG_MAILBOX = 4096;
+
 /** The most signals a job carries (see carryInJob). */
 const CARRIED_MAX = 8;
 
@@ -173,10 +176,11 @@ export class NodeHost implements Host {
     let copied: unknown;
     try {
       if (owner !== this.nodeId) {
-        const link = this.peers.get(owner);
-        if (link?.ringMessage(to, msg)) {
+        const sent = this.peers.get(owner)?.sendMessage(to, msg);
+        if (sent !== undefined) {
           this.counters.remoteOut++;
-          this.doorbells.wakeIfSleeping(owner);
+          if (sent === 'ring') this.doorbells.wakeIfSleeping(owner);
+          else this.batched();
           return;
         }
       }
@@ -440,7 +444,10 @@ export class NodeHost implements Host {
   connect(wiring: PeerWiring): void {
     const { id, port } = wiring;
     this.disconnect(id);
-    const link = new PeerLink(id, port, wiring.out, wiring.in, this.linkReceiver, this.dropped);
+    const link = new PeerLink(id, port, wiring.out, wiring.in, this.linkReceiver, this.dropped, {
+      wake: (peer) => this.doorbells.wakeIfSleeping(peer),
+      beats: (peer) => this.stats.beatsOf(peer),
+    });
     this.peers.set(id, link);
     if (wiring.in) this.ringLinks = [...this.ringLinks, link];
     port.on('message', (message: PeerMessage) => this.onPortMessage(link, message));
@@ -481,12 +488,32 @@ export class NodeHost implements Host {
     else this.onStealRequest(message.from);
   }
 
-  /** Reads every inbound ring (what is due of it); the number of signals and batches applied. */
+  /**
+   * Reads every inbound ring (what is due of it); the number of signals and batches applied
+   * (at least). A ring whose next record waits for a port batch (its writer found it full)
+   * would wait for this thread's next event-loop turn, a few ms away while it is busy, and its
+   * writer with it (peer-link.ts, "A full ring"): the batch is taken from the port now.
+   */
   drainRings(): number {
     let applied = 0;
     const links = this.ringLinks;
-    for (let i = 0; i < links.length; i++) if (links[i].ringDue) applied += links[i].drain();
+    for (let i = 0; i < links.length; i++) {
+      const link = links[i];
+      if (link.ringDue) applied += link.drain();
+      else if (link.ringBlocked) applied += this.takeFromPort(link);
+    }
     return applied;
+  }
+
+  /** Takes what is queued on `link`'s port until its ring is no longer blocked (or nothing is left); how many messages. */
+  private takeFromPort(link: PeerLink): number {
+    let taken = 0;
+    for (let queued = receiveMessageOnPort(link.port); queued !== undefined; queued = receiveMessageOnPort(link.port)) {
+      this.onPortMessage(link, queued.message as PeerMessage);
+      taken++;
+      if (!link.ringBlocked) break;
+    }
+    return taken;
   }
 
   /** Whether an inbound ring holds a record that may be read now (a few atomic loads). */
@@ -517,12 +544,26 @@ export class NodeHost implements Host {
       if (proc !== undefined) {
         this.dir.uncount(pid);
         this.runtime.deliverMessage(proc, msg);
+        if (this.congested === undefined && proc.mailbox.length >= LONG_MAILBOX) {
+          const now = performance.now();
+          this.congested = { proc, since: now, handled: proc.handled, tookAt: now };
+        }
       } else {
         this.receiveSignal({ kind: 'message', to: pid, msg });
       }
     },
     envelope: (envelope) => this.receive(envelope),
   };
+
+  /**
+   * A process here whose mailbox a message from another thread made LONG_MAILBOX long: its
+   * senders are ahead of it. Since when (performance.now()), and when it last took a message
+   * (`handled` is its count then). A busy scheduler leaves its rings unread meanwhile (see
+   * Scheduler.drainRingsWhileBusy).
+   */
+  protected congested:
+    | { proc: { readonly alive: boolean; readonly handled: number; readonly mailbox: { readonly length: number } }; since: number; handled: number; tookAt: number }
+    | undefined;
 
   /** A process migrated here. */
   protected onArrived(_pid: number): void {}
@@ -602,6 +643,11 @@ export class NodeHost implements Host {
       return;
     }
     link.queue(envelope, transfer);
+    this.batched();
+  }
+
+  /** One more envelope waits in a port batch: post the batches when they are big enough, else soon. */
+  private batched(): void {
     if (++this.outboxSize >= BATCH_MAX) this.flush();
     else this.requestFlush();
   }

@@ -17,9 +17,10 @@ import type { FaultAttribution } from './fault-attribution.js';
  * everything: signals, and the processes that move.
  *
  * Wire format of a port batch: its sequence number, then the envelopes: a plain message is two
- * entries, the target pid (a number) then the message; every other envelope is one object
- * entry. Structured clone copies a flat array of primitives about 4x faster than an array of
- * small objects, and messages are most of the traffic.
+ * entries, the target pid (a number) then the message; an overflow chunk (`MessageChunk`) is
+ * one entry holding many messages; every other envelope is one object entry. Structured clone
+ * copies a flat array of primitives about 4x faster than an array of small objects, and
+ * messages are most of the traffic.
  */
 export type Envelope =
   | Signal
@@ -38,7 +39,14 @@ export type Envelope =
   /** Cluster node `creation` went down: links and monitors to its processes fire `noconnection` here. */
   | { kind: 'nodedown'; creation: number };
 
-export type PeerBatch = (number | unknown | Exclude<Envelope, { kind: 'message' }>)[];
+/**
+ * Messages between two schedulers that their ring had no room for, encoded by plain-codec.ts
+ * as records of (Float64 target pid, value), back to back; its buffer is transferred, not
+ * cloned (peer-link.ts, "Overflow chunks").
+ */
+export type MessageChunk = Uint8Array;
+
+export type PeerBatch = (number | unknown | MessageChunk | Exclude<Envelope, { kind: 'message' }>)[];
 
 /**
  * Posted alone by an idle scheduler to a busy one: send me one of your runnable behaviour

@@ -23,6 +23,14 @@ const STATS_MS = 1;
  * the rest one by one, as any other job (invariant 6).
  */
 const GROUP_HOLD_MS = 10;
+/**
+ * A process far behind its senders (NodeHost.congested) has caught up at this mailbox length;
+ * the rings wait for it while it takes a message every CONGESTED_STALL_MS, for
+ * CONGESTED_MAX_MS at most (see drainRingsWhileBusy).
+ */
+const LONG_MAILBOX_LEFT = 2048;
+const CONGESTED_STALL_MS = 2;
+const CONGESTED_MAX_MS = 50;
 /** Event-loop turns a job that follows its group waits for the signals on their way to it (see handOffFollowing). */
 const FOLLOW_TRIES = 100;
 /**
@@ -157,7 +165,7 @@ export class Scheduler extends NodeHost {
     this.doorbells.awake(this.nodeId);
     this.stats.tick(this.nodeId);
     // Signals from other schedulers are read at every slice boundary while busy: no event-loop task.
-    this.drainRings();
+    this.drainRingsWhileBusy();
     if (++this.slices % HOUSEKEEPING_EVERY !== 0) return;
     this.flush();
     // Stats are read by the main thread at human speed: write them at most every STATS_MS, not
@@ -175,6 +183,21 @@ export class Scheduler extends NodeHost {
 
   private statsWrittenAt = 0;
 
+  /** Whether a process here is still far behind its senders on other threads, and catching up (see drainRingsWhileBusy). */
+  private stillCongested(): boolean {
+    const congested = this.congested;
+    if (congested === undefined) return false;
+    const { proc } = congested;
+    const now = performance.now();
+    if (proc.handled !== congested.handled) {
+      congested.handled = proc.handled;
+      congested.tookAt = now;
+    }
+    if (proc.alive && proc.mailbox.length >= LONG_MAILBOX_LEFT && now - congested.tookAt < CONGESTED_STALL_MS && now - congested.since < CONGESTED_MAX_MS) return true;
+    this.congested = undefined;
+    return false;
+  }
+
   afterSlice(): void {
     this.leaveProcessCode();
   }
@@ -186,8 +209,21 @@ export class Scheduler extends NodeHost {
   }
 
   afterLongStep(): void {
-    this.drainRings();
+    this.drainRingsWhileBusy();
     this.flush();
+  }
+
+  /**
+   * Reads the rings between two steps, unless a mailbox here is already long with what they
+   * brought (`congested`): reading more would only make it longer, a backlog of live objects
+   * that the garbage collector copies again and again (a third of a stream reader's time),
+   * where in the ring it is bytes and its writer waits for room (peer-link.ts, "A full ring").
+   * The rings are read again once that process has taken half its mailbox, once it stops
+   * taking messages (it may wait, in a selective receive, for one still in a ring), or after
+   * CONGESTED_MAX_MS. An idle scheduler always reads them.
+   */
+  private drainRingsWhileBusy(): void {
+    if (!this.stillCongested()) this.drainRings();
   }
 
   enter(proc: { readonly self: number; readonly key: string; readonly def: object | undefined }, direct = false): void {

@@ -30,6 +30,8 @@ const TAIL = 1;
 const CONTROL_BYTES = 64;
 const HEADER = 8;
 const WRAP = -1;
+/** Records read between two stores of HEAD while draining (a power of two). */
+const FREE_EVERY = 64;
 
 export const DEFAULT_SIGNAL_RING_BYTES = 256 << 10;
 
@@ -42,6 +44,8 @@ export class SignalRing {
   readonly maxRecord: number;
   private readonly writer: PlainWriter;
   private readonly reader: PlainReader;
+  /** Producer: the last `write` refused its record for its size (over maxRecord), not for want of room. */
+  tooBig = false;
   /** Producer's copy of TAIL (it is the only writer). */
   private tail: number;
   /** Consumer's copy of HEAD (it is the only writer). */
@@ -71,6 +75,7 @@ export class SignalRing {
    * any error): nothing is published then, and the error is rethrown.
    */
   write(seq: number, encode: Encode): boolean {
+    this.tooBig = false;
     const head = Atomics.load(this.control, HEAD);
     const tail = this.tail;
     if (tail >= head) {
@@ -99,8 +104,9 @@ export class SignalRing {
     try {
       encode(w);
     } catch (err) {
-      if (err === NO_ROOM) return false;
-      throw err;
+      if (err !== NO_ROOM) throw err;
+      if (w.limit === at + HEADER + this.maxRecord) this.tooBig = true;
+      return false;
     }
     const size = w.pos - at - HEADER;
     this.ints[at >> 2] = size;
@@ -115,6 +121,27 @@ export class SignalRing {
 
   private publish(): void {
     Atomics.store(this.control, TAIL, this.tail);
+  }
+
+  /** Where the consumer reads next (it moves when the consumer frees room). */
+  get readAt(): number {
+    return Atomics.load(this.control, HEAD);
+  }
+
+  /**
+   * Producer: sleeps until the consumer's position is no longer `at`, for `ms` at most (the
+   * consumer does not notify: the sleep only gives the core away, see PeerLink.waitForRoom).
+   * Worker threads only: the main thread may not block.
+   */
+  sleepWhileReadAt(at: number, ms: number): void {
+    Atomics.wait(this.control, HEAD, at, ms);
+  }
+
+  /** Producer: whether at most half the ring holds records not yet read. */
+  get halfFree(): boolean {
+    const head = Atomics.load(this.control, HEAD);
+    const used = this.tail >= head ? this.tail - head : this.capacity - (head - this.tail);
+    return used <= this.capacity / 2;
   }
 
   // ---- consumer ---------------------------------------------------------------------------
@@ -155,7 +182,12 @@ export class SignalRing {
       head = (next + 7) & ~7;
       if (head >= this.capacity) head = 0;
       read(this.reader);
-      n++;
+      // Room is given back as the reading goes, not only at its end: a writer that found the
+      // ring full waits for it (peer-link.ts, "A full ring"), and a full ring takes a while to read.
+      if ((++n & (FREE_EVERY - 1)) === 0) {
+        this.head = head;
+        Atomics.store(this.control, HEAD, head);
+      }
     }
     if (head !== this.head) {
       this.head = head;

@@ -170,6 +170,26 @@ describe('a signal ring (single producer, single consumer, in shared memory)', (
     expect(rest).toHaveLength(n - 2 + 1);
   });
 
+  it('gives room back while it reads a long run of records, not only when the read ends (a writer may be waiting for it)', () => {
+    const ring = pair(64 << 10);
+    let n = 0;
+    while (write(ring.out, n, n)) n++;
+    expect(n).toBeGreaterThan(1000);
+    const start = ring.out.readAt;
+    const seenByWriter: boolean[] = [];
+    ring.in.drain(
+      () => true,
+      (r) => {
+        const i = r.value() as number;
+        if (i === 500) seenByWriter.push(ring.out.readAt !== start, write(ring.out, n, 'meanwhile'));
+      },
+    );
+    expect(seenByWriter).toEqual([true, true]);
+    expect(ring.out.tooBig).toBe(false);
+    expect(write(ring.out, n + 1, 'y'.repeat(ring.out.maxRecord))).toBe(false);
+    expect(ring.out.tooBig).toBe(true);
+  });
+
   it('refuses a record over maxRecord even when empty (large messages take the port)', () => {
     const ring = pair(1024);
     expect(write(ring.out, 0, 'x'.repeat(ring.out.maxRecord))).toBe(false);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Pid } from '@beamjs/runtime';
 import type { VM } from '@beamjs/scheduler';
-import { sequenceChecker, spin, type SeqMsg, type SeqReport } from './fixtures/procs.js';
+import { busySequenceChecker, sequenceChecker, spin, type SeqMsg, type SeqReport } from './fixtures/procs.js';
 import { burstSender, chatter, echo, type PayloadKind } from './fixtures/transport-procs.js';
 import { FIXTURES, isType, testVM } from './helpers.js';
 
@@ -73,6 +73,22 @@ describe('the transport between schedulers (shared-memory rings, the port for th
     const sender = vm.spawnOn(1, burstSender, receiver, count, ['small', 'nested'], vm.self);
     await vm.receive(isType('sent'), 20_000);
     await hogDone;
+    const got = await report(vm, receiver, count);
+    expect(got.errors).toEqual([]);
+    expect(got.received).toBe(count);
+    expect(got.last[sender]).toBe(count - 1);
+    vm.context.exit(receiver, 'kill');
+  });
+
+  it('loses nothing and keeps the order when a stream outruns its reader (the writer waits for room, the reader holds back while it catches up)', async () => {
+    // ~3 us of work per message: the sender (~0.5 us per send) is far ahead, fills the ring,
+    // waits for room, and the reader's mailbox gets long enough for it to leave its rings
+    // unread for a while. How long the mailbox gets depends on the machine's load (a reader
+    // the OS deschedules for 10 ms sends the writer to the port), so it is not asserted here.
+    const receiver = vm.spawnOn(0, busySequenceChecker, 0.003);
+    const count = 100_000;
+    const sender = vm.spawnOn(1, burstSender, receiver, count, ['small', 'small', 'small', 'nested'], vm.self);
+    await vm.receive(isType('sent'), 20_000);
     const got = await report(vm, receiver, count);
     expect(got.errors).toEqual([]);
     expect(got.received).toBe(count);

@@ -33,7 +33,7 @@ Options:
   --fault-attribution async-hooks
                     also blame a fault escaping a callback of callback-style I/O
                     (fs.readFile(path, cb), sockets) on the process that started it;
-                    costs coroutines speed on Node 20 (a ring of them: 1.45-1.8x slower)
+                    costs coroutines speed on Node 20 (a ring of them: 1.3-1.8x slower)
                     (default promise-hooks: promises, awaits, timers, immediates,
                     microtasks and ticks)
   -q, --quiet       no crash reports, no statistics

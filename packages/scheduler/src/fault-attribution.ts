@@ -13,7 +13,7 @@ import { crashReason, type Runtime, type RuntimeEvent } from '@beamjs/runtime';
  *   as nobody's: a fault there is logged, not blamed on a process.
  * - `'async-hooks'`: AsyncLocalStorage, which also follows callback-style I/O. On Node 20 it
  *   runs Node's async_hooks machinery at every promise, which slows code that awaits a lot
- *   (a ring of coroutines: 1.45-1.8x slower in the day's full bench runs, 1.3-1.6x in probes; scheduler README).
+ *   (a ring of coroutines: 1.3-1.8x slower in the day's full bench runs, 1.3-1.6x in probes; scheduler README).
  */
 export const FAULT_ATTRIBUTIONS = ['promise-hooks', 'async-hooks'] as const;
 export type FaultAttribution = (typeof FAULT_ATTRIBUTIONS)[number];

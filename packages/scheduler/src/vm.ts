@@ -106,7 +106,7 @@ export interface VMOptions {
    * a timer callback, an unhandled rejection, \`process.exit\` in a callback), so that it crashes
    * that process only. \`'promise-hooks'\` (default) follows promises, awaits, timers, immediates,
    * microtasks and ticks; \`'async-hooks'\` (AsyncLocalStorage) also follows callback-style I/O
-   * (\`fs.readFile(path, cb)\`, sockets); on Node 20 it slows code that awaits (a ring of coroutines: 1.45-1.8x).
+   * (\`fs.readFile(path, cb)\`, sockets); on Node 20 it slows code that awaits (a ring of coroutines: 1.3-1.8x).
    */
   faultAttribution?: FaultAttribution;
   /** Join a cluster of nodes over NATS: its URL (`nats://user:pass@host:4222`), or `{ url, heartbeatMs, downAfterMs, ... }`. See "Distribution" in the README. */

@@ -475,9 +475,7 @@ export class NodeHost implements Host {
    */
   drainPeers(): void {
     for (const link of this.peers.values()) {
-      for (let queued = receiveMessageOnPort(link.port); queued !== undefined; queued = receiveMessageOnPort(link.port)) {
-        this.onPortMessage(link, queued.message as PeerMessage);
-      }
+      this.takeFromPort(link, false);
       link.drain();
     }
   }
@@ -500,18 +498,18 @@ export class NodeHost implements Host {
     for (let i = 0; i < links.length; i++) {
       const link = links[i];
       if (link.ringDue) applied += link.drain();
-      else if (link.ringBlocked) applied += this.takeFromPort(link);
+      else if (link.ringBlocked) applied += this.takeFromPort(link, true);
     }
     return applied;
   }
 
-  /** Takes what is queued on `link`'s port until its ring is no longer blocked (or nothing is left); how many messages. */
-  private takeFromPort(link: PeerLink): number {
+  /** Takes what is queued on `link`'s port, all of it or (`untilUnblocked`) until its ring is no longer blocked; how many messages. */
+  private takeFromPort(link: PeerLink, untilUnblocked: boolean): number {
     let taken = 0;
     for (let queued = receiveMessageOnPort(link.port); queued !== undefined; queued = receiveMessageOnPort(link.port)) {
       this.onPortMessage(link, queued.message as PeerMessage);
       taken++;
-      if (!link.ringBlocked) break;
+      if (untilUnblocked && !link.ringBlocked) break;
     }
     return taken;
   }
